@@ -1,0 +1,427 @@
+"""The checked model and spec: what every engine reads.
+
+`check.py` builds these from the AST after resolving every name and type; nothing here
+can be ill-formed. A thread's statements are lowered to instructions addressed by a
+program counter, so that a run's position in a thread is one integer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .source import SourceFile, Span
+
+SPAN = field(compare=False, repr=False)
+
+#: Properties in the order that breaks ties between violations of equal length.
+PROPERTIES: tuple[str, ...] = (
+    "assertion",
+    "never",
+    "silent-loss",
+    "undefined",
+    "deadlock",
+    "fault",
+)
+DEFAULT_PROPERTIES = frozenset({"assertion", "never", "silent-loss", "undefined"})
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass(frozen=True, slots=True)
+class GuestState:
+    name: str
+    unused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HostState:
+    name: str
+    lost: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PageState:
+    """One (guest, host) pair; its `index` is how engines store it."""
+
+    index: int
+    guest: GuestState
+    host: HostState
+
+    @property
+    def name(self) -> str:
+        return self.guest.name + self.host.name
+
+
+OpKind = Literal["call", "access", "action"]
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    name: str
+    kind: OpKind
+    params: tuple[str, ...]
+    sets: int  # bit mask over the model's flags, applied when the op completes
+    clears: int
+    span: Span = SPAN
+
+    @property
+    def is_write(self) -> bool:
+        return self.kind == "access" and self.name == "write"
+
+
+@dataclass(frozen=True, slots=True)
+class GuardFlag:
+    flag: int
+
+
+@dataclass(frozen=True, slots=True)
+class GuardConst:
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GuardNot:
+    operand: Guard
+
+
+@dataclass(frozen=True, slots=True)
+class GuardAnd:
+    left: Guard
+    right: Guard
+
+
+@dataclass(frozen=True, slots=True)
+class GuardOr:
+    left: Guard
+    right: Guard
+
+
+Guard = GuardFlag | GuardConst | GuardNot | GuardAnd | GuardOr
+
+
+def guard_holds(guard: Guard | None, flags: int) -> bool:
+    match guard:
+        case None:
+            return True
+        case GuardFlag(flag):
+            return bool(flags >> flag & 1)
+        case GuardConst(value):
+            return value
+        case GuardNot(operand):
+            return not guard_holds(operand, flags)
+        case GuardAnd(left, right):
+            return guard_holds(left, flags) and guard_holds(right, flags)
+        case GuardOr(left, right):
+            return guard_holds(left, flags) or guard_holds(right, flags)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """`SOURCES -> TARGET on OP(args) if GUARD => RESULTS` for one op of the `on` list."""
+
+    index: int
+    sources: frozenset[int]
+    target: int | None  # None: `same`
+    op: str
+    args: tuple[tuple[str, int], ...]  # only the constrained parameters
+    guard: Guard | None
+    guard_text: str | None
+    fault: bool
+    fail: bool
+    sets: int
+    clears: int
+    span: Span = SPAN
+
+    def matches(self, state: int, op: str, args: Mapping[str, int], flags: int) -> bool:
+        return (
+            self.op == op
+            and state in self.sources
+            and all(args.get(k) == v for k, v in self.args)
+            and guard_holds(self.guard, flags)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    name: str
+    guest_states: tuple[GuestState, ...]
+    host_states: tuple[HostState, ...]
+    flags: tuple[str, ...]
+    ops: tuple[Op, ...]
+    transitions: tuple[Transition, ...]
+    source: SourceFile = field(compare=False, repr=False)
+
+    @property
+    def states(self) -> tuple[PageState, ...]:
+        return tuple(
+            PageState(g * len(self.host_states) + h, guest, host)
+            for g, guest in enumerate(self.guest_states)
+            for h, host in enumerate(self.host_states)
+        )
+
+    def state(self, index: int) -> PageState:
+        n = len(self.host_states)
+        return PageState(index, self.guest_states[index // n], self.host_states[index % n])
+
+    def state_name(self, index: int) -> str:
+        return self.state(index).name
+
+    def op(self, name: str) -> Op:
+        return next(op for op in self.ops if op.name == name)
+
+    def is_lost(self, index: int) -> bool:
+        return self.host_states[index % len(self.host_states)].lost
+
+    def is_unused(self, index: int) -> bool:
+        return self.guest_states[index // len(self.host_states)].unused
+
+    def matching(
+        self, state: int, op: str, args: Mapping[str, int], flags: int
+    ) -> list[Transition]:
+        return [t for t in self.transitions if t.matches(state, op, args, flags)]
+
+
+# --------------------------------------------------------------------------- spec
+
+ValueType = Literal["int", "bool", "result", "state"]
+Value = int | bool | str
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Value
+    type: ValueType
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRef:
+    slot: int
+    name: str
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class VarRef:
+    index: int
+    name: str
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class StateOf:
+    page: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class FlagOf:
+    page: int
+    flag: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    operand: Expr
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Neg:
+    operand: Expr
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class BoolOp:
+    """Short-circuit `and` / `or`."""
+
+    op: Literal["and", "or"]
+    left: Expr
+    right: Expr
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    op: Literal["+", "-"]
+    left: Expr
+    right: Expr
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    op: Literal["==", "!=", "<", "<=", ">", ">="]
+    left: Expr
+    right: Expr
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    operand: Expr
+    items: tuple[Expr, ...]
+    span: Span = SPAN
+
+
+Expr = Const | LocalRef | VarRef | StateOf | FlagOf | Not | Neg | BoolOp | Arith | Compare | Member
+
+
+@dataclass(frozen=True, slots=True)
+class LocalTarget:
+    slot: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class VarTarget:
+    index: int
+    name: str
+
+
+Target = LocalTarget | VarTarget
+
+
+@dataclass(frozen=True, slots=True)
+class OpInstr:
+    """A guest op or host action on a page; `handler` is where a fault continues."""
+
+    page: int
+    op: Op
+    args: tuple[tuple[str, int], ...]
+    value: Expr | None  # the value of a write
+    target: Target | None
+    handler: int | None
+    next: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class AssignInstr:
+    target: Target
+    value: Expr
+    next: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class AssertInstr:
+    cond: Expr
+    message: str | None
+    next: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitInstr:
+    cond: Expr
+    next: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class BranchInstr:
+    """The condition of an `if` or `while`: one step that picks the next pc."""
+
+    kind: Literal["if", "while"]
+    cond: Expr
+    then: int
+    orelse: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class AtomicInstr:
+    """Runs the body from `entry` until control reaches `next`, all in one step."""
+
+    guard: Expr | None  # the leading `await`, if any
+    entry: int
+    next: int
+    span: Span = SPAN
+
+
+Instr = OpInstr | AssignInstr | AssertInstr | AwaitInstr | BranchInstr | AtomicInstr
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    """A guest CPU or scripted host; pc `len(instrs)` means done."""
+
+    name: str
+    is_host: bool
+    instrs: tuple[Instr, ...]
+    entry: int
+    locals: tuple[tuple[str, ValueType], ...]
+    span: Span = SPAN
+
+    @property
+    def end(self) -> int:
+        return len(self.instrs)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    name: str
+    state: int
+    flags: int
+    data: int
+    valid: bool
+    warned: bool
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    name: str
+    value: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class HostMove:
+    """One asynchronous host action the spec allows on one page."""
+
+    op: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class Never:
+    cond: Expr
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    verdict: Literal["safe", "violation"]
+    prop: str | None
+    span: Span = SPAN
+
+    def describe(self) -> str:
+        if self.verdict == "safe":
+            return "safe"
+        return f"violation {self.prop}" if self.prop else "violation"
+
+
+DEFAULT_BOUND = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    model: Model
+    pages: tuple[Page, ...]
+    vars: tuple[Var, ...]
+    threads: tuple[Thread, ...]
+    host_moves: tuple[HostMove, ...]
+    nevers: tuple[Never, ...]
+    properties: frozenset[str]
+    bound: int
+    expect: Expect | None
+    source: SourceFile = field(compare=False, repr=False)
+
+    def page_index(self, name: str) -> int:
+        return next(i for i, p in enumerate(self.pages) if p.name == name)

@@ -1,0 +1,600 @@
+"""Parsing: source text -> lark parse tree -> `syntax.File` (and DOT text -> edges).
+
+The only module that imports lark. Parse errors are translated into the language's own
+words ("expected `->` after the source states"), never lark's token names.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import syntax as ast
+from .errors import SourceError
+from .source import SourceFile, Span, point, span_at_offset
+
+# --------------------------------------------------------------------------- lexing
+
+
+class _LayoutPostLex:
+    """Drops the newlines that do not end a declaration or statement.
+
+    A newline is insignificant inside parentheses, after `,`, `and`, `or`, and before
+    `else`, so long lists may wrap and `}` / `else {` may sit on separate lines.
+    """
+
+    always_accept = ("_NL",)
+    _CONTINUES = frozenset({"COMMA", "AND", "OR", "LPAR"})
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        depth = 0
+        pending: Token | None = None
+        previous = ""
+        for token in stream:
+            if token.type == "_NL":
+                if depth == 0 and previous not in self._CONTINUES and pending is None:
+                    pending = token
+                continue
+            if pending is not None:
+                if token.type != "ELSE":
+                    yield pending
+                pending = None
+            if token.type == "LPAR":
+                depth += 1
+            elif token.type == "RPAR":
+                depth = max(0, depth - 1)
+            previous = token.type
+            yield token
+        if pending is not None:
+            yield pending
+
+
+def _grammar_text(name: str) -> str:
+    return importlib.resources.files("checker").joinpath(name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _pg_parser() -> Lark:
+    return Lark(
+        _grammar_text("grammar.lark"),
+        parser="lalr",
+        lexer="basic",
+        postlex=_LayoutPostLex(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+    )
+
+
+@functools.cache
+def _dot_parser() -> Lark:
+    return Lark(_grammar_text("dot.lark"), parser="lalr", propagate_positions=True)
+
+
+# --------------------------------------------------------------------------- errors
+
+_TERMINAL_WORDS = {
+    "NAME": "a name",
+    "INT": "a number",
+    "STRING": "a quoted string",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+    "CMP_OP": "a comparison",
+    "op_kind": "`call`, `access` or `action`",
+}
+
+# Parse errors in the language's words: each message with bad inputs that end in the
+# parser state it describes (lark's `match_examples`). Tested entry by entry.
+_PARSE_ERRORS: dict[str, list[str]] = {
+    "expected `->` after the source states": [
+        "Sr on read\n",
+        "Sr, Vr on read\n",
+        "Sr Vr -> Sr on read\n",
+        "Sr, Vr Pr\n",
+    ],
+    "expected the target state (or `same`) after `->`": ["Sr -> on read\n", "Sr ->\n"],
+    "expected `on` and the operations after the target state": [
+        "Sr -> Vr\n",
+        "Sr -> Vr read\n",
+        "Sr -> same\n",
+    ],
+    "expected an operation name after `on`": ["Sr -> Vr on\n", "Sr -> Vr on 1\n"],
+    "expected `if GUARD`, `=> RESULTS` or the end of the line after the operations": [
+        "Sr -> Vr on read write\n",
+        "Sr -> Vr on read x\n",
+    ],
+    "expected `fault`, `fail`, `set FLAG` or `clear FLAG` after `=>`": [
+        "Sr -> Vr on read =>\n",
+        "Sr -> Vr on read => boom\n",
+    ],
+    "expected `PARAM=0` or `PARAM=1` in the operation's parentheses": [
+        "Sr -> Vr on set_volatile(1)\n",
+        "Sr -> Vr on set_volatile(w)\n",
+    ],
+    "expected a state name after `page NAME :`": ["page p0 : = 5\n", "page p0 :\n"],
+    "expected `:` and the initial state after the page name": [
+        "page p0 Sr\n",
+        "page p0 = 5\n",
+        "page p0\n",
+    ],
+    "expected `= VALUE` after the variable name": ["var x\n", "var x 5\n"],
+    "expected an integer value": ["var x = \n", "var x = y\n", "bound x\n", "page p : Sr = x\n"],
+    "expected `{` to open the thread's body": ["thread t\n", "thread t read(p)\n"],
+    "expected a thread name": ["thread {\n", "host thread {\n"],
+    "expected `thread`, `may`, `none` or host state names after `host`": ["host\n"],
+    "expected `safe` or `violation` after `expect`": ["expect\n", "expect bug\n"],
+    "expected a model name or a quoted path after `use`": ["use\n", "use 5\n"],
+    "expected a property name": ["check\n", "ignore\n", "check 5\n"],
+    "expected `{` after the condition": [
+        "thread t {\n if x == 1\n",
+        "thread t {\n while x == 1\n",
+        "thread t {\n if x == 1 y = 2\n",
+    ],
+    "expected an expression": [
+        "thread t {\n x =\n",
+        "thread t {\n assert\n",
+        "thread t {\n await\n",
+        "thread t {\n if {\n",
+        "never\n",
+        "thread t {\n x = 1 +\n",
+    ],
+    "expected `}` or the end of the line after the statement": [
+        "thread t {\n x = 1 y = 2\n",
+        "thread t {\n read(p0) read(p0)\n",
+        "thread t {\n assert x \"m\" y\n",
+    ],
+    "expected `=` or `(` after the name: a statement is an assignment or a call": [
+        "thread t {\n x\n",
+        "thread t {\n x y\n",
+        "thread t {\n x == 1\n",
+    ],
+    "expected `{` after `on fault`": ["thread t {\n r = read(p) on fault\n"],
+    "expected `fault` after `on`": ["thread t {\n r = read(p) on\n"],
+    "expected `)` to close the argument list": ["thread t {\n read(p0\n", "thread t {\n read(p0 p1)\n"],
+    "expected `}` to close the block": ["thread t {\n x = 1\n"],
+    "expected a name after `model`": ["model\n", "model 5\n"],
+    "expected `dot \"FILE\"` after `from`": ["model m from\n", "model m from \"x\"\n"],
+    "expected a declaration (`model`, `use`, `page`, `var`, `thread`, `host`, ...) or a transition": [
+        "5\n",
+        "{\n",
+        "(\n",
+        "\"x\"\n",
+        "-> Sr\n",
+        "else\n",
+    ],
+}
+
+
+@functools.cache
+def _example_error_table() -> list[tuple[str, list[str]]]:
+    return list(_PARSE_ERRORS.items())
+
+
+def _describe_terminal(parser: Lark, name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    try:
+        pattern = parser.get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    if pattern.type == "str":
+        return f"`{pattern.value}`"
+    return name.lower()
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "_NL":
+        return "the end of the line"
+    if token.type == "$END":
+        return "the end of the file"
+    text = str(token).strip()
+    return f"`{text}`" if text else token.type.lower()
+
+
+def _token_span(source: SourceFile, token: Token) -> Span:
+    if token.type == "$END" or token.line is None:
+        return span_at_offset(source, len(source.text.rstrip("\n")))
+    if token.type == "_NL":
+        # point just after the last visible character of the line
+        line = source.line(token.line)
+        return point(source, token.line, len(line.rstrip()) + 1 if line.strip() else token.column)
+    end_col = token.end_column if token.end_line == token.line and token.end_column else token.column + 1
+    return Span(source, token.line, token.column, token.line, end_col)
+
+
+def _translate(source: SourceFile, parser: Lark, err: UnexpectedInput) -> SourceError:
+    if isinstance(err, UnexpectedCharacters):
+        char = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else ""
+        span = point(source, err.line, err.column)
+        if char == '"':
+            return SourceError(span, "unterminated string: a string ends with `\"` on the same line")
+        return SourceError(span, f"unexpected character {char!r}")
+    if isinstance(err, UnexpectedToken | UnexpectedEOF):
+        token = err.token if isinstance(err, UnexpectedToken) else Token("$END", "")
+        span = _token_span(source, token)
+        label = None
+        try:
+            label = err.match_examples(
+                lambda text: parser.parse(text), _example_error_table(), use_accepts=True
+            )
+        except Exception:  # noqa: BLE001 - a failing lookup must not hide the real error
+            label = None
+        found = _describe_token(token)
+        if label is not None:
+            return SourceError(span, f"{label}, found {found}")
+        expected = sorted({_describe_terminal(parser, t) for t in err.expected})
+        if len(expected) > 6:
+            return SourceError(span, f"unexpected {found}")
+        return SourceError(span, f"unexpected {found}: expected {', '.join(expected)}")
+    return SourceError(None, str(err), file=source.name)
+
+
+# --------------------------------------------------------------------------- tree -> AST
+
+
+def _span(source: SourceFile, meta: Any) -> Span:
+    if getattr(meta, "empty", True):
+        return point(source, 1, 1)
+    return Span(source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _tok_span(source: SourceFile, tok: Token) -> Span:
+    return Span(source, tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+
+
+def _unquote(tok: Token) -> str:
+    body = str(tok)[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer[Token, ast.File]):
+    """Builds the AST; every node gets the span of the text it came from."""
+
+    def __init__(self, source: SourceFile) -> None:
+        super().__init__()
+        self.src = source
+
+    def _s(self, meta: Any) -> Span:
+        return _span(self.src, meta)
+
+    def _id(self, tok: Token) -> ast.Ident:
+        return ast.Ident(str(tok), _tok_span(self.src, tok))
+
+    # -- file
+    def start(self, meta: Any, items: list[Any]) -> ast.File:
+        return ast.File(tuple(items), self._s(meta))
+
+    # -- models
+    def model_header(self, meta: Any, c: list[Any]) -> ast.ModelHeader:
+        dot = _unquote(c[1]) if len(c) > 1 else None
+        return ast.ModelHeader(self._id(c[0]), dot, self._s(meta))
+
+    def guest_part(self, meta: Any, c: list[Any]) -> ast.StatePart:
+        return ast.StatePart(self._id(c[0]), len(c) > 1)
+
+    host_part = guest_part
+
+    def guest_decl(self, meta: Any, c: list[Any]) -> ast.GuestDecl:
+        return ast.GuestDecl(tuple(c), self._s(meta))
+
+    def host_decl(self, meta: Any, c: list[Any]) -> ast.HostDecl:
+        return ast.HostDecl(tuple(c), self._s(meta))
+
+    def flag_decl(self, meta: Any, c: list[Any]) -> ast.FlagDecl:
+        return ast.FlagDecl(tuple(self._id(t) for t in c), self._s(meta))
+
+    def op_kind(self, meta: Any, c: list[Any]) -> str:
+        return str(c[0])
+
+    def op_params(self, meta: Any, c: list[Any]) -> tuple[ast.Ident, ...]:
+        return tuple(self._id(t) for t in c)
+
+    def op_effect(self, meta: Any, c: list[Any]) -> tuple[str, ast.Ident]:
+        return (str(c[0]), self._id(c[1]))
+
+    def op_sig(self, meta: Any, c: list[Any]) -> ast.OpSig:
+        params: tuple[ast.Ident, ...] = ()
+        sets: list[ast.Ident] = []
+        clears: list[ast.Ident] = []
+        for part in c[1:]:
+            if isinstance(part, tuple) and part and isinstance(part[0], ast.Ident):
+                params = part
+            elif isinstance(part, tuple):
+                (sets if part[0] == "sets" else clears).append(part[1])
+        return ast.OpSig(self._id(c[0]), params, tuple(sets), tuple(clears), self._s(meta))
+
+    def op_decl(self, meta: Any, c: list[Any]) -> ast.OpDecl:
+        return ast.OpDecl(c[0], tuple(c[1:]), self._s(meta))
+
+    def state_ref(self, meta: Any, c: list[Any]) -> ast.StateRef:
+        if len(c) == 2:
+            return ast.StateRef(f"{c[0]}.{c[1]}", str(c[0]), str(c[1]), self._s(meta))
+        return ast.StateRef(str(c[0]), None, None, self._s(meta))
+
+    def state_list(self, meta: Any, c: list[Any]) -> tuple[ast.StateRef, ...]:
+        return tuple(c)
+
+    def target(self, meta: Any, c: list[Any]) -> ast.StateRef | None:
+        return c[0] if isinstance(c[0], ast.StateRef) else None
+
+    def op_arg(self, meta: Any, c: list[Any]) -> tuple[ast.Ident, int]:
+        return (self._id(c[0]), int(c[1]))
+
+    def op_pat(self, meta: Any, c: list[Any]) -> ast.OpPattern:
+        return ast.OpPattern(self._id(c[0]), tuple(c[1:]), self._s(meta))
+
+    def guard_clause(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return c[0]  # type: ignore[no-any-return]
+
+    def result_clause(self, meta: Any, c: list[Any]) -> tuple[ast.ResultItem, ...]:
+        return tuple(c)
+
+    def result(self, meta: Any, c: list[Any]) -> ast.ResultItem:
+        kind = str(c[0])
+        flag = self._id(c[1]) if len(c) > 1 else None
+        return ast.ResultItem(kind, flag, self._s(meta))  # type: ignore[arg-type]
+
+    def transition(self, meta: Any, c: list[Any]) -> ast.TransitionDecl:
+        sources, target, *rest = c
+        ops = tuple(x for x in rest if isinstance(x, ast.OpPattern))
+        guard = next((x for x in rest if not isinstance(x, ast.OpPattern | tuple)), None)
+        results = next((x for x in rest if isinstance(x, tuple)), ())
+        return ast.TransitionDecl(sources, target, ops, guard, results, self._s(meta))
+
+    def guard_or(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return ast.GuardBinary("or", c[0], c[1], self._s(meta))
+
+    def guard_and(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return ast.GuardBinary("and", c[0], c[1], self._s(meta))
+
+    def guard_neg(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return ast.GuardNot(c[0], self._s(meta))
+
+    def guard_flag(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return ast.GuardFlag(self._id(c[0]), self._s(meta))
+
+    def guard_true(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return ast.GuardConst(True, self._s(meta))
+
+    def guard_false(self, meta: Any, c: list[Any]) -> ast.Guard:
+        return ast.GuardConst(False, self._s(meta))
+
+    # -- specs
+    def use_decl(self, meta: Any, c: list[Any]) -> ast.UseDecl:
+        tok = c[0]
+        if tok.type == "STRING":
+            return ast.UseDecl(_unquote(tok), True, self._s(meta))
+        return ast.UseDecl(str(tok), False, self._s(meta))
+
+    def signed_int(self, meta: Any, c: list[Any]) -> int:
+        value = int(c[-1])
+        return -value if len(c) == 2 else value
+
+    def page_decl(self, meta: Any, c: list[Any]) -> ast.PageDecl:
+        name, state, *rest = c
+        data = rest.pop() if rest and isinstance(rest[-1], int) else None
+        flags = tuple(self._id(t) for t in rest)
+        return ast.PageDecl(self._id(name), state, flags, data, self._s(meta))
+
+    def var_decl(self, meta: Any, c: list[Any]) -> ast.VarDecl:
+        return ast.VarDecl(self._id(c[0]), c[1], self._s(meta))
+
+    def block(self, meta: Any, c: list[Any]) -> tuple[ast.Stmt, ...]:
+        return tuple(c)
+
+    def thread_decl(self, meta: Any, c: list[Any]) -> ast.ThreadDecl:
+        return ast.ThreadDecl(self._id(c[0]), False, c[1], self._s(meta))
+
+    def host_thread(self, meta: Any, c: list[Any]) -> ast.ThreadDecl:
+        return ast.ThreadDecl(self._id(c[0]), True, c[1], self._s(meta))
+
+    def may_item(self, meta: Any, c: list[Any]) -> ast.HostMayItem:
+        page = None if c[1].type == "STAR" else self._id(c[1])
+        return ast.HostMayItem(self._id(c[0]), page, self._s(meta))
+
+    def host_may(self, meta: Any, c: list[Any]) -> ast.HostMayDecl:
+        return ast.HostMayDecl(tuple(c), self._s(meta))
+
+    def host_none(self, meta: Any, c: list[Any]) -> ast.HostNoneDecl:
+        return ast.HostNoneDecl(self._s(meta))
+
+    def never_decl(self, meta: Any, c: list[Any]) -> ast.NeverDecl:
+        return ast.NeverDecl(c[0], self._s(meta))
+
+    def prop(self, meta: Any, c: list[Any]) -> ast.Ident:
+        return ast.Ident("-".join(str(t) for t in c), self._s(meta))
+
+    def check_decl(self, meta: Any, c: list[Any]) -> ast.PropertyList:
+        return ast.PropertyList(True, tuple(c), self._s(meta))
+
+    def ignore_decl(self, meta: Any, c: list[Any]) -> ast.PropertyList:
+        return ast.PropertyList(False, tuple(c), self._s(meta))
+
+    def bound_decl(self, meta: Any, c: list[Any]) -> ast.BoundDecl:
+        return ast.BoundDecl(c[0], self._s(meta))
+
+    def expect_decl(self, meta: Any, c: list[Any]) -> ast.ExpectDecl:
+        verdict = str(c[0])
+        prop = c[1] if len(c) > 1 else None
+        return ast.ExpectDecl(verdict, prop, self._s(meta))  # type: ignore[arg-type]
+
+    # -- statements
+    def handler(self, meta: Any, c: list[Any]) -> tuple[ast.Stmt, ...]:
+        return c[1]  # type: ignore[no-any-return]
+
+    def assign(self, meta: Any, c: list[Any]) -> ast.Assign:
+        handler = c[2] if len(c) > 2 else None
+        return ast.Assign(self._id(c[0]), c[1], handler, self._s(meta))
+
+    def expr_stmt(self, meta: Any, c: list[Any]) -> ast.ExprStmt:
+        handler = c[1] if len(c) > 1 else None
+        return ast.ExprStmt(c[0], handler, self._s(meta))
+
+    def assert_stmt(self, meta: Any, c: list[Any]) -> ast.Assert:
+        message = _unquote(c[1]) if len(c) > 1 else None
+        return ast.Assert(c[0], message, self._s(meta))
+
+    def await_stmt(self, meta: Any, c: list[Any]) -> ast.Await:
+        return ast.Await(c[0], self._s(meta))
+
+    def if_stmt(self, meta: Any, c: list[Any]) -> ast.If:
+        orelse: tuple[ast.Stmt, ...] | None = None
+        if len(c) > 2:
+            tail = c[3]
+            orelse = tail if isinstance(tail, tuple) else (tail,)
+        return ast.If(c[0], c[1], orelse, self._s(meta))
+
+    def while_stmt(self, meta: Any, c: list[Any]) -> ast.While:
+        return ast.While(c[0], c[1], self._s(meta))
+
+    def atomic_stmt(self, meta: Any, c: list[Any]) -> ast.Atomic:
+        return ast.Atomic(c[0], self._s(meta))
+
+    # -- expressions
+    def or_expr(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Binary("or", c[0], c[1], self._s(meta))
+
+    def and_expr(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Binary("and", c[0], c[1], self._s(meta))
+
+    def not_expr(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Unary("not", c[0], self._s(meta))
+
+    def compare(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Binary(str(c[1]), c[0], c[2], self._s(meta))  # type: ignore[arg-type]
+
+    def in_set(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.InSet(c[0], tuple(c[1:]), self._s(meta))
+
+    def arith(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Binary(str(c[1]), c[0], c[2], self._s(meta))  # type: ignore[arg-type]
+
+    def neg(self, meta: Any, c: list[Any]) -> ast.Expr:
+        operand = c[1]
+        if isinstance(operand, ast.IntLit):
+            return ast.IntLit(-operand.value, self._s(meta))
+        return ast.Unary("-", operand, self._s(meta))
+
+    def int_lit(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.IntLit(int(c[0]), self._s(meta))
+
+    def true_lit(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.BoolLit(True, self._s(meta))
+
+    def false_lit(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.BoolLit(False, self._s(meta))
+
+    def ok_lit(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.ResultLit("ok", self._s(meta))
+
+    def fail_lit(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.ResultLit("fail", self._s(meta))
+
+    def name(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.Name(str(c[0]), self._s(meta))
+
+    def dotted(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.DottedState(str(c[0]), str(c[1]), self._s(meta))
+
+    def state_of(self, meta: Any, c: list[Any]) -> ast.Expr:
+        return ast.StateOf(self._id(c[0]), self._s(meta))
+
+    def kwarg(self, meta: Any, c: list[Any]) -> ast.KeywordArg:
+        return ast.KeywordArg(self._id(c[0]), c[1], self._s(meta))
+
+    def call(self, meta: Any, c: list[Any]) -> ast.Expr:
+        args = tuple(x for x in c[1:] if not isinstance(x, ast.KeywordArg))
+        kwargs = tuple(x for x in c[1:] if isinstance(x, ast.KeywordArg))
+        return ast.Call(self._id(c[0]), args, kwargs, self._s(meta))
+
+
+def parse(source: SourceFile) -> ast.File:
+    """Parse a `.pg` file; a syntax error raises `SourceError` at its position."""
+    parser = _pg_parser()
+    try:
+        tree = parser.parse(source.text)
+    except UnexpectedInput as err:
+        raise _translate(source, parser, err) from None
+    try:
+        return _ToAst(source).transform(tree)
+    except VisitError as err:
+        raise err.orig_exc from None
+
+
+# --------------------------------------------------------------------------- DOT
+
+
+@dataclass(frozen=True, slots=True)
+class DotEdge:
+    """One edge `a -> b [label="..."]` of a DOT digraph, with the edge's position."""
+
+    source: str
+    target: str
+    attrs: tuple[tuple[str, str], ...]
+    span: Span
+
+    def attr(self, key: str) -> str | None:
+        return next((v for k, v in self.attrs if k == key), None)
+
+
+def _dot_id(tree: Tree[Token]) -> str:
+    tok = tree.children[0]
+    assert isinstance(tok, Token)
+    if tok.type == "QSTRING":
+        return _unquote(tok).replace("\\n", "\n")
+    return str(tok)
+
+
+def parse_dot(source: SourceFile) -> list[DotEdge]:
+    """The edges of a DOT (di)graph, in file order, edge chains split into pairs."""
+    parser = _dot_parser()
+    try:
+        tree = parser.parse(source.text)
+    except UnexpectedInput as err:
+        line = getattr(err, "line", 1) or 1
+        col = getattr(err, "column", 1) or 1
+        if isinstance(err, UnexpectedEOF):
+            span = span_at_offset(source, len(source.text))
+        else:
+            span = point(source, line, col)
+        raise SourceError(span, "this is not a Graphviz DOT digraph the importer understands") from None
+    edges: list[DotEdge] = []
+    for node in tree.iter_subtrees_topdown():
+        if node.data != "edge_stmt":
+            continue
+        ends = [c for c in node.children if isinstance(c, Tree) and c.data == "node_id"]
+        attrs: list[tuple[str, str]] = []
+        for c in node.children:
+            if isinstance(c, Tree) and c.data == "attr_list":
+                for attr in c.children:
+                    if isinstance(attr, Tree) and attr.data == "attr":
+                        key, value = attr.children
+                        assert isinstance(key, Tree) and isinstance(value, Tree)
+                        attrs.append((_dot_id(key), _dot_id(value)))
+        span = _span(source, node.meta)
+        names = []
+        for end in ends:
+            first = end.children[0]
+            assert isinstance(first, Tree)
+            names.append(_dot_id(first))
+        for a, b in zip(names, names[1:], strict=False):
+            edges.append(DotEdge(a, b, tuple(attrs), span))
+    return edges
+

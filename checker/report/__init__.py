@@ -1,0 +1,1 @@
+"""Reporters: pure functions from results to text (plain, JSON, Mermaid, DOT)."""

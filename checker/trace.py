@@ -1,0 +1,75 @@
+"""Counterexample traces, and their replay on the concrete semantics.
+
+A trace is the initial state and the steps of a run, each a `Successor` of the step
+function. Engines that find runs some other way (Z3) describe them by actor, state and
+violation per step; `replay` rebuilds them from the semantics, so a trace that is
+printed is always one the semantics allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import InternalError
+from .semantics import GlobalState, Semantics, Successor, Violation
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    initial: GlobalState
+    steps: tuple[Successor, ...]
+    violation: Violation
+
+    @property
+    def length(self) -> int:
+        return len(self.steps)
+
+    @property
+    def final(self) -> GlobalState:
+        return self.steps[-1].state if self.steps else self.initial
+
+
+@dataclass(frozen=True, slots=True)
+class StepClaim:
+    """What an engine claims one step did: who moved and where it led."""
+
+    actor: int
+    state: GlobalState
+    violation: str | None
+
+
+def replay(sem: Semantics, initial: GlobalState, claims: Sequence[StepClaim], prop: str, spec_name: str) -> Trace:
+    """The concrete run that matches the claims, or InternalError if there is none."""
+    if initial != sem.initial():
+        raise InternalError(f"{spec_name}: the counterexample starts in a state that is not the spec's initial state")
+    state = initial
+    steps: list[Successor] = []
+    if not claims:
+        violation = sem.initial_violation(initial)
+        if violation is None or violation.prop != prop:
+            raise InternalError(f"{spec_name}: the claimed {prop} violation in the initial state does not replay")
+        return Trace(initial, (), violation)
+    for k, claim in enumerate(claims, start=1):
+        last = k == len(claims)
+        match = None
+        for succ in sem.successors(state):
+            if succ.actor != claim.actor or succ.state != claim.state:
+                continue
+            got = succ.violation.prop if succ.violation else None
+            if got == claim.violation:
+                match = succ
+                break
+        if match is None:
+            raise InternalError(
+                f"{spec_name}: step {k} of the counterexample does not replay on the concrete semantics "
+                f"(actor {claim.actor}, claimed violation {claim.violation})"
+            )
+        if not last and match.violation is not None:
+            raise InternalError(f"{spec_name}: the counterexample continues after a violation at step {k}")
+        steps.append(match)
+        state = match.state
+    final = steps[-1].violation
+    if final is None or final.prop != prop:
+        raise InternalError(f"{spec_name}: the counterexample does not end in a {prop} violation")
+    return Trace(initial, tuple(steps), final)
