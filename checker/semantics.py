@@ -245,7 +245,7 @@ class Semantics:
             return
         for work in self._step_thread(state, t):
             new = work.freeze(state, t)
-            yield self._finish(HOST if False else t, work, new)
+            yield self._finish(t, work, new)
 
     def host_successors(self, state: GlobalState) -> Iterator[Successor]:
         for move, variants in self._host_variants:
@@ -279,8 +279,8 @@ class Semantics:
     def is_deadlocked(self, state: GlobalState) -> bool:
         if all(tv.status != Status.RUNNING for tv in state.threads):
             return False
-        for t in range(len(self.spec.threads)):
-            if next(iter(self._step_thread(state, t)), None) is not None:
+        for t, tv in enumerate(state.threads):
+            if tv.status == Status.RUNNING and next(iter(self._step_thread(state, t)), None) is not None:
                 return False
         return next(iter(self.host_successors(state)), None) is None
 

@@ -1,0 +1,158 @@
+"""The Z3 engine: bounded model checking with shortest counterexamples and proofs.
+
+For k = 1, 2, ... it asks whether a run of exactly k steps ends in a violation (so the
+first hit is a shortest one; ties go to the first property in the reference's order),
+and whether any run of k steps without a repeated state exists at all. When none does,
+every reachable state lies within k-1 steps and the spec is safe for runs of any length
+(`complete`), usually long before the bound. At the bound, an exact check decides
+whether a state first appears after it: a run of bound+1 steps is proposed, and its
+last state is tested for reachability within the bound by a second unrolling that may
+stutter; states found reachable are excluded until none is left (complete) or a new
+one is found (not complete). Every counterexample is replayed on the concrete
+semantics before it is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import ir
+from ..result import EngineOutcome, Stats, Verdict
+from ..semantics import GlobalState, Semantics
+from ..smt import Unrolling, is_sat, is_unsat
+from ..trace import StepClaim, Trace, replay
+
+MAX_EXCLUDED_STATES = 256
+
+
+class _Unknown(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Search:
+    def __init__(self, spec: ir.Spec, bound: int, deadline: float, seed: int) -> None:
+        self.spec = spec
+        self.bound = bound
+        self.deadline = deadline
+        self.seed = seed
+        self.sem = Semantics(spec)
+        self.s0 = self.sem.initial()
+        self.unrolling = Unrolling(spec, bound + 2, seed=seed, initial=self.s0)
+        self.checks = 0
+
+    def ask(self, u: Unrolling, *conditions: Any) -> bool:
+        """True for sat, False for unsat; a time limit or Z3's unknown raises `_Unknown`."""
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Unknown("time limit reached")
+        answer = u.check(*conditions, timeout_ms=int(remaining * 1000))
+        self.checks += 1
+        if is_sat(answer):
+            return True
+        if is_unsat(answer):
+            return False
+        reason = u.reason_unknown()
+        raise _Unknown("time limit reached" if "timeout" in reason or "canceled" in reason else f"Z3 answered unknown ({reason})")
+
+    def violation_at(self, k: int, props: list[str]) -> Trace | None:
+        u = self.unrolling
+        if not self.ask(u, u.any_violation(k)):
+            return None
+        for prop in props:
+            if self.ask(u, u.violation_is(k, prop)):
+                return self.replay(prop)
+        return None
+
+    def replay(self, prop: str) -> Trace:
+        states, actors = self.unrolling.run()
+        claims = [StepClaim(actor, state, viol) for (state, viol), actor in zip(states[1:], actors, strict=True)]
+        return replay(self.sem, self.s0, claims, prop, self.spec.source.name)
+
+    def path_exists(self, u: Unrolling) -> bool:
+        """Is there a run of u.depth steps without a repeated state? Distinctness is added lazily."""
+        while self.ask(u):
+            states = [s for s, _ in u.run()[0]]
+            first: dict[GlobalState, int] = {}
+            repeats = []
+            for j, s in enumerate(states):
+                if s in first:
+                    repeats.append((first[s], j))
+                else:
+                    first[s] = j
+            if not repeats:
+                return True
+            for i, j in repeats:
+                u.add(u.differs(i, j))
+        return False
+
+    def closed_at_bound(self) -> tuple[bool, str]:
+        """Whether no state (and no violation) first appears after `bound` steps."""
+        u = self.unrolling
+        u.extend()
+        k = u.depth
+        if self.ask(u, u.any_violation(k)):
+            return False, f"a violation exists after {self.bound} steps"
+        if not self.path_exists(u):
+            return True, ""
+        within = Unrolling(self.spec, self.bound + 2, seed=self.seed, allow_stutter=True, initial=self.s0)
+        for _ in range(self.bound):
+            within.extend()
+        for _ in range(MAX_EXCLUDED_STATES):
+            state, _viol = u.run()[0][k]
+            if not self.ask(within, within.equals_state(self.bound, state)):
+                return False, f"a state is first reached after {self.bound} steps"
+            u.add(_not(u.equals_state(k, state)))
+            if not self.path_exists(u):
+                return True, ""
+        return False, f"completeness undecided after excluding {MAX_EXCLUDED_STATES} states"
+
+
+def _not(term: Any) -> Any:
+    from ..smt import z3
+
+    return z3.Not(term)
+
+
+def check_symbolic(spec: ir.Spec, bound: int, *, deadline: float, want: str | None = None, seed: int = 0) -> EngineOutcome:
+    sem = Semantics(spec)
+    s0 = sem.initial()
+    v0 = sem.initial_violation(s0)
+    if v0 is not None:
+        return EngineOutcome(Verdict.VIOLATION, True, Trace(s0, (), v0), stats=Stats(depth=0))
+    search = _Search(spec, bound, deadline, seed)
+    u = search.unrolling
+    props = [p for p in ir.PROPERTIES if p in spec.properties]
+    shortest: Trace | None = None
+    wanted: Trace | None = None
+    complete = False
+    note = ""
+
+    def stats() -> Stats:
+        extra = (("note", note),) if note else ()
+        return Stats(depth=u.depth, solver_calls=search.checks, formula_size=u.formula_size(), extra=extra)
+
+    try:
+        for k in range(1, bound + 1):
+            u.extend()
+            if shortest is None:
+                shortest = search.violation_at(k, props)
+            if shortest is not None and want is not None and want != shortest.violation.prop and wanted is None and want in props:
+                wanted = search.violation_at(k, [want])
+            if shortest is not None and (want is None or want == shortest.violation.prop or wanted is not None):
+                break
+            if not search.path_exists(u):
+                complete = True
+                break
+        else:
+            if shortest is None:
+                complete, note = search.closed_at_bound()
+    except _Unknown as unknown:
+        if shortest is not None:
+            return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, reason=unknown.reason, stats=stats())
+        return EngineOutcome(Verdict.UNKNOWN, False, reason=unknown.reason, stats=stats())
+    if shortest is not None:
+        return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats())
+    return EngineOutcome(Verdict.SAFE, complete, stats=stats())
