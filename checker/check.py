@@ -8,9 +8,10 @@ as one `SourceError`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NoReturn, cast
 
@@ -21,9 +22,54 @@ from .parser import DotEdge, parse, parse_dot
 from .source import SourceFile, Span, read_source
 
 KEYWORDS = frozenset(
-    """model from dot guest host flag call access action unused lost sets clears on if
-    else same fault fail set clear not and or use page var thread may none never check
-    ignore bound expect safe violation assert await while atomic true false ok in state""".split()
+    [
+        "model",
+        "from",
+        "dot",
+        "guest",
+        "host",
+        "flag",
+        "call",
+        "access",
+        "action",
+        "unused",
+        "lost",
+        "sets",
+        "clears",
+        "on",
+        "if",
+        "else",
+        "same",
+        "fault",
+        "fail",
+        "set",
+        "clear",
+        "not",
+        "and",
+        "or",
+        "use",
+        "page",
+        "var",
+        "thread",
+        "may",
+        "none",
+        "never",
+        "check",
+        "ignore",
+        "bound",
+        "expect",
+        "safe",
+        "violation",
+        "assert",
+        "await",
+        "while",
+        "atomic",
+        "true",
+        "false",
+        "ok",
+        "in",
+        "state",
+    ]
 )
 
 
@@ -36,7 +82,10 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def error(
-        self, span: Span | None, message: str, notes: Sequence[tuple[Span | None, str]] = ()
+        self,
+        span: Span | None,
+        message: str,
+        notes: Sequence[tuple[Span | None, str]] = (),
     ) -> None:
         self.items.append(Diagnostic(span, message, None, tuple(notes)))
 
@@ -59,10 +108,17 @@ def _q(name: str) -> str:
     return f"'{name}'"
 
 
+def _a(kind: str) -> str:
+    """`a call`, `an access`, `an action`."""
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
 # =========================================================================== loading
 
 
-def load(path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = None) -> ir.Model | ir.Spec:
+def load(
+    path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = None
+) -> ir.Model | ir.Spec:
     """Read, parse and check one `.pg` file (a model or a spec)."""
     source = read_source(path, display)
     tree = parse(source)
@@ -71,7 +127,9 @@ def load(path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = 
     return check_spec(tree, source, models_dirs=models_dirs)
 
 
-def load_spec(path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = None) -> ir.Spec:
+def load_spec(
+    path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = None
+) -> ir.Spec:
     """Like `load`, but a model file is an error: a spec is what can be checked."""
     source = read_source(path, display)
     tree = parse(source)
@@ -79,7 +137,8 @@ def load_spec(path: Path, *, models_dirs: Sequence[Path] = (), display: str | No
         header = next(i for i in tree.items if isinstance(i, ast.ModelHeader))
         raise SourceError(
             header.span,
-            f"{source.name} is a model, not a spec: check a spec that says `use {header.name.name}`",
+            f"{source.name} is a model, not a spec:"
+            f" check a spec that says `use {header.name.name}`",
         )
     return check_spec(tree, source, models_dirs=models_dirs)
 
@@ -88,9 +147,20 @@ def load_model(path: Path, display: str | None = None) -> ir.Model:
     source = read_source(path, display)
     tree = parse(source)
     if not _is_model(tree):
+        if not tree.items:
+            raise SourceError(
+                None,
+                "the file is empty: expected a model (`model NAME`)",
+                file=source.name,
+            )
+        use = next((i for i in tree.items if isinstance(i, ast.UseDecl)), None)
+        hint = (
+            f": give the model it uses (`use {use.target}`) instead"
+            if use is not None and not use.is_path
+            else "; a model starts with `model NAME`"
+        )
         raise SourceError(
-            _first_span(tree, source),
-            f"{source.name} is a spec, not a model: a model starts with `model NAME`",
+            _first_span(tree, source), f"{source.name} is a spec, not a model{hint}"
         )
     return check_model(tree, source)
 
@@ -112,8 +182,9 @@ def _first_span(tree: ast.File, source: SourceFile) -> Span | None:
 
 
 def find_model(name: str, spec_dir: Path, models_dirs: Sequence[Path]) -> Path | None:
-    """`use NAME`: NAME.pg on --models, then in the models/ folder beside the spec's folder."""
-    dirs = [*models_dirs, spec_dir.parent / "models", spec_dir / "models"]
+    """`use NAME`: NAME.pg on --models, then in `models/` beside the spec's folder
+    (or above it)."""
+    dirs = [*models_dirs, *_model_folders(spec_dir)]
     for d in dirs:
         candidate = d / f"{name}.pg"
         if candidate.is_file():
@@ -126,14 +197,24 @@ def find_model(name: str, spec_dir: Path, models_dirs: Sequence[Path]) -> Path |
                 tree = parse(read_source(candidate))
             except SourceError:
                 continue
-            if any(isinstance(i, ast.ModelHeader) and i.name.name == name for i in tree.items):
+            if any(
+                isinstance(i, ast.ModelHeader) and i.name.name == name
+                for i in tree.items
+            ):
                 return candidate
     return None
 
 
+def _model_folders(spec_dir: Path) -> list[Path]:
+    """`models/` beside the spec's folder, inside it, then beside each folder above."""
+    folders = [spec_dir.parent / "models", spec_dir / "models"]
+    folders += [a / "models" for a in spec_dir.resolve().parents[1:]]
+    return folders
+
+
 def _known_model_names(spec_dir: Path, models_dirs: Sequence[Path]) -> list[str]:
-    names = []
-    for d in [*models_dirs, spec_dir.parent / "models", spec_dir / "models"]:
+    names: list[str] = []
+    for d in [*models_dirs, *_model_folders(spec_dir)[:2]]:
         if d.is_dir():
             names.extend(p.stem for p in d.glob("*.pg"))
     return names
@@ -149,24 +230,51 @@ def check_model(tree: ast.File, source: SourceFile) -> ir.Model:
     for extra in headers[1:]:
         diags.error(extra.span, "a file holds one model; this is a second `model` line")
     for item in tree.items:
-        if not isinstance(item, ast.ModelHeader | ast.GuestDecl | ast.HostDecl | ast.FlagDecl | ast.OpDecl | ast.TransitionDecl):
-            diags.error(item.span, f"{_describe_item(item)} belongs in a spec, but this file is a model")
+        if not isinstance(
+            item,
+            ast.ModelHeader
+            | ast.GuestDecl
+            | ast.HostDecl
+            | ast.FlagDecl
+            | ast.OpDecl
+            | ast.TransitionDecl,
+        ):
+            diags.error(
+                item.span,
+                f"{_describe_item(item)} belongs in a spec, but this file is a model",
+            )
 
     guests = [p for i in tree.items if isinstance(i, ast.GuestDecl) for p in i.parts]
     hosts = [p for i in tree.items if isinstance(i, ast.HostDecl) for p in i.parts]
     if not guests:
-        diags.error(header.span, "the model declares no guest states: add a `guest` line, e.g. `guest U unused, S, V, P`")
+        diags.error(
+            header.span,
+            "the model declares no guest states: add a `guest` line,"
+            " e.g. `guest U unused, S, V, P`",
+        )
     if not hosts:
-        diags.error(header.span, "the model declares no host states: add a `host` line, e.g. `host r, p, z lost`")
+        diags.error(
+            header.span,
+            "the model declares no host states: add a `host` line,"
+            " e.g. `host r, p, z lost`",
+        )
     seen: dict[str, Span] = {}
+    kinds: dict[str, str] = {}
 
     def declare(ident: ast.Ident, what: str) -> None:
         if ident.name in KEYWORDS:
-            diags.error(ident.span, f"{_q(ident.name)} is a keyword and cannot name a {what}")
+            diags.error(
+                ident.span, f"{_q(ident.name)} is a keyword and cannot name a {what}"
+            )
         elif ident.name in seen:
-            diags.error(ident.span, f"{_q(ident.name)} is declared twice", [(seen[ident.name], "first declared here")])
+            diags.error(
+                ident.span,
+                f"{_q(ident.name)} is declared twice",
+                [(seen[ident.name], "first declared here")],
+            )
         else:
             seen[ident.name] = ident.span
+            kinds[ident.name] = what
 
     for p in guests:
         declare(p.name, "guest state")
@@ -181,32 +289,42 @@ def check_model(tree: ast.File, source: SourceFile) -> ir.Model:
     for decl in (i for i in tree.items if isinstance(i, ast.OpDecl)):
         for sig in decl.sigs:
             declare(sig.name, "operation")
-            params = []
-            for p in sig.params:
-                if p.name in params:
-                    diags.error(p.span, f"parameter {_q(p.name)} is declared twice")
-                params.append(p.name)
+            params: list[str] = []
+            for param in sig.params:
+                if param.name in params:
+                    diags.error(
+                        param.span, f"parameter {_q(param.name)} is declared twice"
+                    )
+                params.append(param.name)
             sets = clears = 0
             for f in sig.sets + sig.clears:
                 if f.name not in flag_index:
-                    diags.error(f.span, f"unknown flag {_q(f.name)}{suggest(f.name, flag_index)}")
+                    diags.error(
+                        f.span,
+                        f"unknown flag {_q(f.name)}{suggest(f.name, flag_index)}",
+                    )
             for f in sig.sets:
                 sets |= 1 << flag_index.get(f.name, 0) if f.name in flag_index else 0
             for f in sig.clears:
                 clears |= 1 << flag_index.get(f.name, 0) if f.name in flag_index else 0
-            ops.append(ir.Op(sig.name.name, decl.kind, tuple(params), sets, clears, sig.span))
+            ops.append(
+                ir.Op(sig.name.name, decl.kind, tuple(params), sets, clears, sig.span)
+            )
     op_by_name = {op.name: op for op in ops}
 
-    guest_states = tuple(ir.GuestState(p.name.name, p.marked) for p in guests)
-    host_states = tuple(ir.HostState(p.name.name, p.marked) for p in hosts)
-    names = _state_names(guest_states, host_states, guests, hosts, set(seen), diags)
+    guest_states = tuple(
+        ir.GuestState(p.name.name, p.marked, p.name.span) for p in guests
+    )
+    host_states = tuple(ir.HostState(p.name.name, p.marked, p.name.span) for p in hosts)
+    declared = {n: (kinds[n], seen[n]) for n in seen}
+    names = _state_names(guest_states, host_states, declared, diags)
 
     ctx = _ModelContext(guest_states, host_states, names, flag_index, op_by_name, diags)
     transitions: list[ir.Transition] = []
     if header.dot_file is not None:
         transitions.extend(_import_dot(header, source, ctx))
-    for decl in (i for i in tree.items if isinstance(i, ast.TransitionDecl)):
-        transitions.extend(ctx.transitions(decl, len(transitions)))
+    for rule in (i for i in tree.items if isinstance(i, ast.TransitionDecl)):
+        transitions.extend(ctx.transitions(rule, len(transitions)))
     diags.raise_if_any()
     return ir.Model(
         header.name.name,
@@ -214,21 +332,15 @@ def check_model(tree: ast.File, source: SourceFile) -> ir.Model:
         host_states,
         tuple(f.name for f in flags),
         tuple(ops),
-        tuple(ir.Transition(**{**_fields(t), "index": k}) for k, t in enumerate(transitions)),
+        tuple(replace(t, index=k) for k, t in enumerate(transitions)),
         source,
     )
-
-
-def _fields(t: ir.Transition) -> dict[str, object]:
-    return {name: getattr(t, name) for name in ir.Transition.__dataclass_fields__}
 
 
 def _state_names(
     guest_states: tuple[ir.GuestState, ...],
     host_states: tuple[ir.HostState, ...],
-    guests: list[ast.StatePart],
-    hosts: list[ast.StatePart],
-    declared: set[str],
+    declared: dict[str, tuple[str, Span]],
     diags: Diagnostics,
 ) -> dict[str, int]:
     """Concatenated state names; ambiguous or clashing ones are errors."""
@@ -237,20 +349,30 @@ def _state_names(
     for g, guest in enumerate(guest_states):
         for h, host in enumerate(host_states):
             name = guest.name + host.name
-            span = guests[g].name.span
+            span = guest.span
             if name in names:
                 other = names[name]
                 og, oh = guest_states[other // n].name, host_states[other % n].name
                 diags.error(
                     span,
-                    f"state name {_q(name)} is ambiguous: it is both {guest.name}.{host.name} "
+                    f"state name {_q(name)} is ambiguous: it is both"
+                    f" {guest.name}.{host.name} "
                     f"and {og}.{oh}; rename a guest or host state",
-                    [(hosts[h].name.span, f"host state {_q(host.name)} declared here")],
+                    [(host.span, f"host state {_q(host.name)} declared here")],
                 )
             elif name in declared:
-                diags.error(span, f"state name {_q(name)} ({guest.name}.{host.name}) clashes with another declared name")
+                kind, where = declared[name]
+                diags.error(
+                    span,
+                    f"state name {_q(name)} ({guest.name}.{host.name}) is also the name"
+                    f" of the {kind} {_q(name)}; rename one of them",
+                    [(where, f"{kind} {_q(name)} declared here")],
+                )
             elif name in KEYWORDS:
-                diags.error(span, f"state name {_q(name)} ({guest.name}.{host.name}) is a keyword")
+                diags.error(
+                    span,
+                    f"state name {_q(name)} ({guest.name}.{host.name}) is a keyword",
+                )
             else:
                 names[name] = g * n + h
     return names
@@ -266,13 +388,18 @@ class _ModelContext:
     diags: Diagnostics
 
     def state(self, ref: ast.StateRef) -> int | None:
-        return resolve_state(ref, self.guest_states, self.host_states, self.names, self.diags)
+        return resolve_state(
+            ref, self.guest_states, self.host_states, self.names, self.diags
+        )
 
     def guard(self, g: ast.Guard) -> ir.Guard:
         match g:
             case ast.GuardFlag(name):
                 if name.name not in self.flags:
-                    self.diags.error(name.span, f"unknown flag {_q(name.name)}{suggest(name.name, self.flags)}")
+                    self.diags.error(
+                        name.span,
+                        f"unknown flag {_q(name.name)}{suggest(name.name, self.flags)}",
+                    )
                     return ir.GuardConst(True)
                 return ir.GuardFlag(self.flags[name.name])
             case ast.GuardConst(value):
@@ -296,7 +423,11 @@ class _ModelContext:
         for r in decl.results:
             if r.flag is not None:
                 if r.flag.name not in self.flags:
-                    self.diags.error(r.flag.span, f"unknown flag {_q(r.flag.name)}{suggest(r.flag.name, self.flags)}")
+                    self.diags.error(
+                        r.flag.span,
+                        f"unknown flag {_q(r.flag.name)}"
+                        f"{suggest(r.flag.name, self.flags)}",
+                    )
                     continue
                 bit = 1 << self.flags[r.flag.name]
                 if r.kind == "set":
@@ -305,29 +436,51 @@ class _ModelContext:
                     clears |= bit
         if fault and fail:
             self.diags.error(decl.span, "a transition cannot both `fault` and `fail`")
-        out = []
+        out: list[ir.Transition] = []
         for pat in decl.ops:
             op = self.ops.get(pat.name.name)
             if op is None:
-                self.diags.error(pat.name.span, f"unknown operation {_q(pat.name.name)}{suggest(pat.name.name, self.ops)}")
+                self.diags.error(
+                    pat.name.span,
+                    f"unknown operation {_q(pat.name.name)}"
+                    f"{suggest(pat.name.name, self.ops)}",
+                )
                 continue
             for r in decl.results:
                 if r.kind == "fault" and op.kind != "access":
-                    self.diags.error(r.span, f"only an access can `fault`, and {_q(op.name)} is a{'n' if op.kind == 'action' else ''} {op.kind}")
+                    self.diags.error(
+                        r.span,
+                        f"only an access can `fault`, and {_q(op.name)} is"
+                        f" {_a(op.kind)}",
+                    )
                 if r.kind == "fail" and op.kind != "call":
-                    self.diags.error(r.span, f"only a call can `fail`, and {_q(op.name)} is a{'n' if op.kind != 'call' else ''} {op.kind}")
-            args = []
+                    self.diags.error(
+                        r.span,
+                        f"only a call can `fail`, and {_q(op.name)} is {_a(op.kind)}",
+                    )
+            args: list[tuple[str, int]] = []
             for pname, value in pat.args:
                 if pname.name not in op.params:
                     params = ", ".join(op.params) or "none"
-                    self.diags.error(pname.span, f"{_q(op.name)} has no parameter {_q(pname.name)} (its parameters: {params})")
+                    self.diags.error(
+                        pname.span,
+                        f"{_q(op.name)} has no parameter {_q(pname.name)}"
+                        f" (its parameters: {params})",
+                    )
                 elif value not in (0, 1):
-                    self.diags.error(pat.span, f"parameters take the values 0 and 1, got {pname.name}={value}")
+                    self.diags.error(
+                        pat.span,
+                        f"parameters take the values 0 and 1, got {pname.name}={value}",
+                    )
                 elif any(k == pname.name for k, _ in args):
-                    self.diags.error(pname.span, f"parameter {_q(pname.name)} is given twice")
+                    self.diags.error(
+                        pname.span, f"parameter {_q(pname.name)} is given twice"
+                    )
                 else:
                     args.append((pname.name, value))
-            if any(s is None for s in sources) or (decl.target is not None and target is None):
+            if any(s is None for s in sources) or (
+                decl.target is not None and target is None
+            ):
                 continue
             out.append(
                 ir.Transition(
@@ -357,22 +510,39 @@ def resolve_state(
 ) -> int | None:
     """The index of a state written `Sr` or `S.r`; an unknown one is reported."""
     n = len(host_states)
-    if isinstance(ref, ast.StateRef) and ref.guest is not None or isinstance(ref, ast.DottedState):
+    if (isinstance(ref, ast.StateRef) and ref.guest is not None) or isinstance(
+        ref, ast.DottedState
+    ):
         guest = ref.guest
         host = ref.host
         gi = next((k for k, g in enumerate(guest_states) if g.name == guest), None)
         hi = next((k for k, h in enumerate(host_states) if h.name == host), None)
         if gi is None:
-            diags.error(ref.span, f"unknown guest state {_q(str(guest))}{suggest(str(guest), [g.name for g in guest_states])}")
+            diags.error(
+                ref.span,
+                f"unknown guest state {_q(str(guest))}"
+                f"{suggest(str(guest), [g.name for g in guest_states])}",
+            )
             return None
         if hi is None:
-            diags.error(ref.span, f"unknown host state {_q(str(host))}{suggest(str(host), [h.name for h in host_states])}")
+            diags.error(
+                ref.span,
+                f"unknown host state {_q(str(host))}"
+                f"{suggest(str(host), [h.name for h in host_states])}",
+            )
             return None
         return gi * n + hi
     text = ref.text if isinstance(ref, ast.StateRef) else ref.name
     if text in names:
         return names[text]
-    diags.error(ref.span, f"unknown state {_q(text)}{suggest(text, names)}")
+    hint = suggest(text, names)
+    if not hint:
+        guests = ", ".join(g.name for g in guest_states)
+        hosts = ", ".join(h.name for h in host_states)
+        hint = (
+            f" (a state is a guest state ({guests}) followed by a host state ({hosts}))"
+        )
+    diags.error(ref.span, f"unknown state {_q(text)}{hint}")
     return None
 
 
@@ -384,7 +554,11 @@ def _guard_text(g: ast.Guard) -> str:
             return "true" if value else "false"
         case ast.GuardNot(operand):
             inner = _guard_text(operand)
-            return f"not {inner}" if isinstance(operand, ast.GuardFlag | ast.GuardConst | ast.GuardNot) else f"not ({inner})"
+            return (
+                f"not {inner}"
+                if isinstance(operand, ast.GuardFlag | ast.GuardConst | ast.GuardNot)
+                else f"not ({inner})"
+            )
         case ast.GuardBinary(op, left, right):
             return f"({_guard_text(left)} {op} {_guard_text(right)})"
     raise AssertionError(g)
@@ -393,12 +567,17 @@ def _guard_text(g: ast.Guard) -> str:
 # --------------------------------------------------------------------------- DOT import
 
 
-def _dot_label_ops(label: str) -> list[tuple[str, tuple[tuple[str, int], ...], str | None]] | None:
+def _dot_label_ops(
+    label: str,
+) -> list[tuple[str, tuple[tuple[str, int], ...], str | None]] | None:
     """Ops (name, args, guard) for a seed-style edge label, or None when unknown."""
     text = " ".join(label.split()).replace(" (", "(")
     table: dict[str, list[tuple[str, tuple[tuple[str, int], ...], str | None]]] = {
         "set stable": [("set_stable", (), None)],
-        "set stable(_if_present)": [("set_stable", (), None), ("set_stable_if_present", (), None)],
+        "set stable(_if_present)": [
+            ("set_stable", (), None),
+            ("set_stable_if_present", (), None),
+        ],
         "set stable_if_present": [("set_stable_if_present", (), None)],
         "set stable if present": [("set_stable_if_present", (), None)],
         "set unused": [("set_unused", (), None)],
@@ -416,14 +595,23 @@ def _dot_label_ops(label: str) -> list[tuple[str, tuple[tuple[str, int], ...], s
     return table.get(text)
 
 
-def _import_dot(header: ast.ModelHeader, source: SourceFile, ctx: _ModelContext) -> list[ir.Transition]:
+def _import_dot(
+    header: ast.ModelHeader, source: SourceFile, ctx: _ModelContext
+) -> list[ir.Transition]:
     assert header.dot_file is not None
     base = source.path.parent if source.path is not None else Path(".")
     path = base / header.dot_file
+    if not path.is_file():
+        ctx.diags.error(
+            header.span,
+            f"cannot import {header.dot_file!r}: no such file"
+            " (the path is relative to the model's folder)",
+        )
+        return []
     try:
         dot_source = read_source(path, _display_path(source, header.dot_file))
     except SourceError as err:
-        ctx.diags.error(header.span, f"cannot import {header.dot_file!r}: {err.first.message}")
+        ctx.diags.items.extend(err.diagnostics)
         return []
     try:
         edges = parse_dot(dot_source)
@@ -441,19 +629,25 @@ def _display_path(source: SourceFile, relative: str) -> str:
     return str(parent / relative) if str(parent) != "." else relative
 
 
-def _edge_transitions(edge: DotEdge, ctx: _ModelContext, start: int) -> list[ir.Transition]:
+def _edge_transitions(
+    edge: DotEdge, ctx: _ModelContext, start: int
+) -> list[ir.Transition]:
     where = f"edge {edge.source} -> {edge.target} (line {edge.span.line})"
     label = edge.attr("label")
     if label is None:
-        ctx.diags.error(edge.span, f"{where} has no label: pagecheck cannot tell which operation it is")
+        ctx.diags.error(
+            edge.span,
+            f"{where} has no label: pagecheck cannot tell which operation it is",
+        )
         return []
     ops = _dot_label_ops(label)
     if ops is None:
         shown = " ".join(label.split())
         ctx.diags.error(
             edge.span,
-            f"unknown label {shown!r} on {where}; known labels: set stable, set stable(_if_present), "
-            "set unused, set volatile [(w=0|w=1)], guest write, guest access, host swap, "
+            f"unknown label {shown!r} on {where}; known labels: set stable,"
+            " set stable(_if_present), set unused, set volatile [(w=0|w=1)],"
+            " guest write, guest access, host swap, "
             "host discard [(dirty|clean)]",
         )
         return []
@@ -462,24 +656,49 @@ def _edge_transitions(edge: DotEdge, ctx: _ModelContext, start: int) -> list[ir.
         if end in ctx.names:
             states.append(ctx.names[end])
         else:
-            ctx.diags.error(edge.span, f"unknown state {_q(end)} on {where}{suggest(end, ctx.names)}")
+            ctx.diags.error(
+                edge.span,
+                f"unknown state {_q(end)} on {where}{suggest(end, ctx.names)}",
+            )
     if len(states) != 2:
         return []
-    out = []
+    out: list[ir.Transition] = []
     for name, args, guard_text in ops:
         op = ctx.ops.get(name)
         if op is None:
-            ctx.diags.error(edge.span, f"{where} needs the operation {_q(name)}, which the model does not declare")
+            ctx.diags.error(
+                edge.span,
+                f"{where} needs the operation {_q(name)},"
+                " which the model does not declare",
+            )
             continue
         guard: ir.Guard | None = None
         if guard_text is not None:
             if "dirty" not in ctx.flags:
-                ctx.diags.error(edge.span, f"{where} needs the flag 'dirty', which the model does not declare")
+                ctx.diags.error(
+                    edge.span,
+                    f"{where} needs the flag 'dirty', which the model does not declare",
+                )
                 continue
             flag = ir.GuardFlag(ctx.flags["dirty"])
             guard = flag if guard_text == "dirty" else ir.GuardNot(flag)
         target = states[1] if states[1] != states[0] else None
-        out.append(ir.Transition(start + len(out), frozenset({states[0]}), target, op.name, args, guard, guard_text, False, False, 0, 0, edge.span))
+        out.append(
+            ir.Transition(
+                start + len(out),
+                frozenset({states[0]}),
+                target,
+                op.name,
+                args,
+                guard,
+                guard_text,
+                False,
+                False,
+                0,
+                0,
+                edge.span,
+            )
+        )
     return out
 
 
@@ -508,15 +727,30 @@ def _describe_item(item: ast.Item) -> str:
 # =========================================================================== specs
 
 
-def check_spec(tree: ast.File, source: SourceFile, *, models_dirs: Sequence[Path] = ()) -> ir.Spec:
+def check_spec(
+    tree: ast.File, source: SourceFile, *, models_dirs: Sequence[Path] = ()
+) -> ir.Spec:
     diags = Diagnostics()
     if not tree.items:
-        raise SourceError(None, "the file is empty: expected a model (`model NAME`) or a spec (`use MODEL`)", file=source.name)
+        raise SourceError(
+            None,
+            "the file is empty: expected a model (`model NAME`)"
+            " or a spec (`use MODEL`)",
+            file=source.name,
+        )
     uses = [i for i in tree.items if isinstance(i, ast.UseDecl)]
     if not uses:
-        raise SourceError(tree.items[0].span, "a spec starts with `use MODEL` (or a file must start with `model NAME`)")
+        raise SourceError(
+            tree.items[0].span,
+            "expected `use MODEL` first:"
+            " a spec starts with `use`, a model with `model NAME`",
+        )
     if tree.items[0] is not uses[0]:
-        diags.error(uses[0].span, "`use` must come first in a spec", [(tree.items[0].span, "this comes before it")])
+        diags.error(
+            uses[0].span,
+            "`use` must come first in a spec",
+            [(tree.items[0].span, "this comes before it")],
+        )
     for extra in uses[1:]:
         diags.error(extra.span, "a spec uses exactly one model; this is a second `use`")
     model = _load_used_model(uses[0], source, models_dirs)
@@ -526,38 +760,69 @@ def check_spec(tree: ast.File, source: SourceFile, *, models_dirs: Sequence[Path
     return spec
 
 
-def _load_used_model(use: ast.UseDecl, source: SourceFile, models_dirs: Sequence[Path]) -> ir.Model:
-    spec_dir = source.path.parent if source.path is not None else Path(".")
+def _load_used_model(
+    use: ast.UseDecl, source: SourceFile, models_dirs: Sequence[Path]
+) -> ir.Model:
+    spec_dir = source.path.parent if source.path is not None else Path()
     if use.is_path:
-        path: Path | None = spec_dir / use.target
+        path = spec_dir / use.target
         display = _display_path(source, use.target)
         if not path.is_file():
-            raise SourceError(use.span, f"model file {use.target!r} not found (paths are relative to the spec's folder)")
+            raise SourceError(
+                use.span,
+                f"model file {use.target!r} not found"
+                " (the path is relative to the spec's folder)",
+            )
     else:
-        path = find_model(use.target, spec_dir, models_dirs)
-        display = str(path) if path is not None else use.target
-        if path is None:
+        found = find_model(use.target, spec_dir, models_dirs)
+        if found is None:
             known = _known_model_names(spec_dir, models_dirs)
-            where = ", ".join(str(d) for d in [*models_dirs, spec_dir.parent / "models"])
-            raise SourceError(use.span, f"model {_q(use.target)} not found in {where}{suggest(use.target, known)}")
+            dirs = [*models_dirs, spec_dir.parent / "models"]
+            where = " or ".join(f"{d}/" for d in dirs)
+            hint = suggest(use.target, known) or "; --models DIR adds a folder"
+            raise SourceError(
+                use.span, f"model {_q(use.target)} not found in {where}{hint}"
+            )
+        path, display = found, str(found)
     if source.path is not None and path.resolve() == source.path.resolve():
         raise SourceError(use.span, "a spec cannot use itself (a cycle of `use`)")
+    back = (use.span, f"in the model {_q(use.target)} used here")
     try:
         model_source = read_source(path, display)
         model_tree = parse(model_source)
+        if _is_model(model_tree):
+            model = check_model(model_tree, model_source)
     except SourceError as err:
-        raise SourceError(use.span, f"cannot load the model {use.target!r}", notes=[(d.span, d.message) for d in err.diagnostics]) from None
+        first, *rest = err.diagnostics
+        noted = replace(first, notes=(*first.notes, back))
+        raise SourceError(diagnostics=[noted, *rest]) from None
     if not _is_model(model_tree):
-        if any(isinstance(i, ast.UseDecl) for i in model_tree.items):
-            raise SourceError(use.span, f"{display} is a spec, not a model: `use` must name a model (a cycle of `use` is not allowed)")
-        raise SourceError(use.span, f"{display} is not a model: a model starts with `model NAME`")
-    try:
-        model = check_model(model_tree, model_source)
-    except SourceError as err:
-        raise SourceError(diagnostics=err.diagnostics) from None
+        if not any(isinstance(i, ast.UseDecl) for i in model_tree.items):
+            raise SourceError(
+                use.span, f"{display} is not a model: a model starts with `model NAME`"
+            )
+        if _uses_file(model_tree, model_source, source.path):
+            what = "a spec that uses this spec (a cycle of `use`)"
+        else:
+            what = "a spec, not a model"
+        raise SourceError(use.span, f"{display} is {what}: `use` must name a model")
     if not use.is_path and model.name != use.target:
-        raise SourceError(use.span, f"{display} defines model {_q(model.name)}, not {_q(use.target)}")
+        raise SourceError(
+            use.span, f"{display} defines model {_q(model.name)}, not {_q(use.target)}"
+        )
     return model
+
+
+def _uses_file(tree: ast.File, source: SourceFile, path: Path | None) -> bool:
+    """True when the spec `tree` says `use "FILE"` with FILE the file at `path`."""
+    if path is None or source.path is None:
+        return False
+    for item in tree.items:
+        if isinstance(item, ast.UseDecl) and item.is_path:
+            target = source.path.parent / item.target
+            if target.exists() and target.resolve() == path.resolve():
+                return True
+    return False
 
 
 _Typed = tuple[ir.Expr, ir.ValueType]
@@ -572,7 +837,9 @@ class _Scope:
 
 
 class _SpecChecker:
-    def __init__(self, tree: ast.File, source: SourceFile, model: ir.Model, diags: Diagnostics) -> None:
+    def __init__(
+        self, tree: ast.File, source: SourceFile, model: ir.Model, diags: Diagnostics
+    ) -> None:
         self.tree = tree
         self.source = source
         self.model = model
@@ -582,35 +849,58 @@ class _SpecChecker:
         self.ops = {op.name: op for op in model.ops}
         self.pages: dict[str, int] = {}
         self.vars: dict[str, int] = {}
+        self.local_owner: dict[str, str] = {}  # a local's name -> its first thread
 
     def run(self) -> ir.Spec | None:
         items = self.tree.items
         for item in items:
-            if isinstance(item, ast.ModelHeader | ast.GuestDecl | ast.HostDecl | ast.FlagDecl | ast.OpDecl | ast.TransitionDecl):
-                self.d.error(item.span, f"{_describe_item(item)} belongs in a model, but this file is a spec")
+            if isinstance(
+                item,
+                ast.ModelHeader
+                | ast.GuestDecl
+                | ast.HostDecl
+                | ast.FlagDecl
+                | ast.OpDecl
+                | ast.TransitionDecl,
+            ):
+                self.d.error(
+                    item.span,
+                    f"{_describe_item(item)} belongs in a model,"
+                    " but this file is a spec",
+                )
         pages = self._pages([i for i in items if isinstance(i, ast.PageDecl)])
         vars_ = self._vars([i for i in items if isinstance(i, ast.VarDecl)])
         threads_ast = [i for i in items if isinstance(i, ast.ThreadDecl)]
         names: dict[str, Span] = {}
         for t in threads_ast:
             if t.name.name in names:
-                self.d.error(t.name.span, f"thread {_q(t.name.name)} is declared twice", [(names[t.name.name], "first declared here")])
+                self.d.error(
+                    t.name.span,
+                    f"thread {_q(t.name.name)} is declared twice",
+                    [(names[t.name.name], "first declared here")],
+                )
             names[t.name.name] = t.name.span
             if t.name.name == "host":
-                self.d.error(t.name.span, "'host' names the asynchronous host in traces; choose another thread name")
+                self.d.error(
+                    t.name.span,
+                    "'host' names the asynchronous host in traces;"
+                    " choose another thread name",
+                )
+        for t in threads_ast:
+            for a in _assignments(t.body):
+                if a.target.name not in self.vars:
+                    self.local_owner.setdefault(a.target.name, t.name.name)
         threads = []
         for t in threads_ast:
-            try:
+            with contextlib.suppress(_Abort):
                 threads.append(_ThreadLowering(self, t).run())
-            except _Abort:
-                pass
         host_moves = self._host_moves(items)
         nevers = []
         for n in (i for i in items if isinstance(i, ast.NeverDecl)):
-            try:
-                nevers.append(ir.Never(self.expect_type(n.cond, _Scope(None, {}), "bool"), n.span))
-            except _Abort:
-                pass
+            with contextlib.suppress(_Abort):
+                nevers.append(
+                    ir.Never(self.expect_type(n.cond, _Scope(None, {}), "bool"), n.span)
+                )
         properties = set(ir.DEFAULT_PROPERTIES)
         for pl in (i for i in items if isinstance(i, ast.PropertyList)):
             for p in pl.props:
@@ -627,59 +917,108 @@ class _SpecChecker:
         expect = None
         if expects:
             e = expects[0]
-            prop = e.prop.name if e.prop is not None and self._property(e.prop) else None
+            prop = (
+                e.prop.name if e.prop is not None and self._property(e.prop) else None
+            )
             expect = ir.Expect(e.verdict, prop, e.span)
         for e in expects[1:]:
             self.d.error(e.span, "`expect` is given twice")
         if self.d.items:
             return None
-        return ir.Spec(self.model, pages, vars_, tuple(threads), host_moves, tuple(nevers), frozenset(properties), bound, expect, self.source)
+        return ir.Spec(
+            self.model,
+            pages,
+            vars_,
+            tuple(threads),
+            host_moves,
+            tuple(nevers),
+            frozenset(properties),
+            bound,
+            expect,
+            self.source,
+        )
 
     def _property(self, ident: ast.Ident) -> bool:
         if ident.name in ir.PROPERTIES:
             return True
-        self.d.error(ident.span, f"unknown property {_q(ident.name)}{suggest(ident.name, ir.PROPERTIES)}; properties: {', '.join(ir.PROPERTIES)}")
+        self.d.error(
+            ident.span,
+            f"unknown property {_q(ident.name)}"
+            + (
+                suggest(ident.name, ir.PROPERTIES)
+                or f" (properties: {', '.join(ir.PROPERTIES)})"
+            ),
+        )
         return False
 
     def _claim(self, ident: ast.Ident, what: str, taken: dict[str, Span]) -> bool:
         name = ident.name
         if name in taken:
-            self.d.error(ident.span, f"{_q(name)} is declared twice", [(taken[name], "first declared here")])
+            self.d.error(
+                ident.span,
+                f"{_q(name)} is declared twice",
+                [(taken[name], "first declared here")],
+            )
             return False
         if name in self.state_names:
-            self.d.error(ident.span, f"{_q(name)} is a state of model {_q(self.model.name)} and cannot name a {what}")
+            self.d.error(
+                ident.span,
+                f"{_q(name)} is a state of model {_q(self.model.name)}"
+                f" and cannot name a {what}",
+            )
             return False
         if name in self.ops or name in self.flags:
             kind = "an operation" if name in self.ops else "a flag"
-            self.d.error(ident.span, f"{_q(name)} is {kind} of model {_q(self.model.name)} and cannot name a {what}")
+            self.d.error(
+                ident.span,
+                f"{_q(name)} is {kind} of model {_q(self.model.name)}"
+                f" and cannot name a {what}",
+            )
             return False
         taken[name] = ident.span
         return True
 
     def _pages(self, decls: list[ast.PageDecl]) -> tuple[ir.Page, ...]:
-        out = []
+        out: list[ir.Page] = []
         self._taken: dict[str, Span] = {}
         for p in decls:
             if not self._claim(p.name, "page", self._taken):
                 continue
-            state = resolve_state(p.state, self.model.guest_states, self.model.host_states, self.state_names, self.d)
+            state = resolve_state(
+                p.state,
+                self.model.guest_states,
+                self.model.host_states,
+                self.state_names,
+                self.d,
+            )
             flags = 0
             for f in p.flags:
                 if f.name not in self.flags:
-                    self.d.error(f.span, f"unknown flag {_q(f.name)}{suggest(f.name, self.flags)}")
+                    self.d.error(
+                        f.span,
+                        f"unknown flag {_q(f.name)}{suggest(f.name, self.flags)}",
+                    )
                 else:
                     flags |= 1 << self.flags[f.name]
             if state is None:
                 continue
             if p.data is not None and self.model.is_lost(state):
-                self.d.error(p.span, f"page {_q(p.name.name)} starts in {self.model.state_name(state)}, whose content is lost: it takes no `= {p.data}`")
+                self.d.error(
+                    p.span,
+                    f"page {_q(p.name.name)} starts in {self.model.state_name(state)},"
+                    f" whose content is lost: it takes no `= {p.data}`",
+                )
             self.pages[p.name.name] = len(out)
             valid = p.data is not None
-            out.append(ir.Page(p.name.name, state, flags, p.data or 0, valid, not valid, p.span))
+            out.append(
+                ir.Page(
+                    p.name.name, state, flags, p.data or 0, valid, not valid, p.span
+                )
+            )
         return tuple(out)
 
     def _vars(self, decls: list[ast.VarDecl]) -> tuple[ir.Var, ...]:
-        out = []
+        out: list[ir.Var] = []
         for v in decls:
             if not self._claim(v.name, "variable", self._taken):
                 continue
@@ -692,27 +1031,45 @@ class _SpecChecker:
         nones = [i for i in items if isinstance(i, ast.HostNoneDecl)]
         actions = [op.name for op in self.model.ops if op.kind == "action"]
         if nones and mays:
-            self.d.error(nones[0].span, "`host none` contradicts `host may`", [(mays[0].span, "`host may` is here")])
+            self.d.error(
+                nones[0].span,
+                "`host none` contradicts `host may`",
+                [(mays[0].span, "`host may` is here")],
+            )
         if nones:
             return ()
         if not mays:
-            return tuple(ir.HostMove(a, p) for p in range(len(self.pages)) for a in actions)
+            return tuple(
+                ir.HostMove(a, p) for p in range(len(self.pages)) for a in actions
+            )
         moves: list[ir.HostMove] = []
         for decl in mays:
             for item in decl.items:
                 op = self.ops.get(item.op.name)
                 if op is None:
-                    self.d.error(item.op.span, f"unknown host action {_q(item.op.name)}{suggest(item.op.name, actions)}")
+                    self.d.error(
+                        item.op.span,
+                        f"unknown host action {_q(item.op.name)}"
+                        f"{suggest(item.op.name, actions)}",
+                    )
                     continue
                 if op.kind != "action":
-                    self.d.error(item.op.span, f"`host may` lists host actions, and {_q(op.name)} is a guest {op.kind}")
+                    self.d.error(
+                        item.op.span,
+                        f"`host may` lists host actions,"
+                        f" and {_q(op.name)} is a guest {op.kind}",
+                    )
                     continue
                 if item.page is None:
                     targets = list(range(len(self.pages)))
                 elif item.page.name in self.pages:
                     targets = [self.pages[item.page.name]]
                 else:
-                    self.d.error(item.page.span, f"unknown page {_q(item.page.name)}{suggest(item.page.name, self.pages)}")
+                    self.d.error(
+                        item.page.span,
+                        f"unknown page {_q(item.page.name)}"
+                        f"{self._page_hint(item.page.name)}",
+                    )
                     continue
                 for page in targets:
                     move = ir.HostMove(op.name, page)
@@ -725,7 +1082,9 @@ class _SpecChecker:
     def expect_type(self, e: ast.Expr, scope: _Scope, want: ir.ValueType) -> ir.Expr:
         out, got = self.expr(e, scope)
         if got != want:
-            self.d.fatal(e.span, f"expected {_type_words(want)}, got {_type_words(got)}")
+            self.d.fatal(
+                e.span, f"expected {_type_words(want)}, got {_type_words(got)}"
+            )
         return out
 
     def expr(self, e: ast.Expr, scope: _Scope) -> _Typed:
@@ -736,36 +1095,62 @@ class _SpecChecker:
                 return ir.Const(value, "bool", e.span), "bool"
             case ast.ResultLit(value):
                 return ir.Const(value, "result", e.span), "result"
-            case ast.Name(name):
+            case ast.Name():
                 return self.name(e, scope)
             case ast.DottedState():
-                state = resolve_state(e, self.model.guest_states, self.model.host_states, self.state_names, self.d)
+                state = resolve_state(
+                    e,
+                    self.model.guest_states,
+                    self.model.host_states,
+                    self.state_names,
+                    self.d,
+                )
                 if state is None:
                     raise _Abort
                 return ir.Const(state, "state", e.span), "state"
             case ast.StateOf(page):
                 return ir.StateOf(self.page(page), e.span), "state"
-            case ast.Call(name, args, kwargs):
+            case ast.Call():
                 return self.flag_test(e, scope)
             case ast.Unary("not", operand):
                 return ir.Not(self.expect_type(operand, scope, "bool"), e.span), "bool"
             case ast.Unary(_, operand):
                 return ir.Neg(self.expect_type(operand, scope, "int"), e.span), "int"
             case ast.Binary("and" | "or" as op, left, right):
-                return ir.BoolOp(op, self.expect_type(left, scope, "bool"), self.expect_type(right, scope, "bool"), e.span), "bool"
+                return ir.BoolOp(
+                    op,
+                    self.expect_type(left, scope, "bool"),
+                    self.expect_type(right, scope, "bool"),
+                    e.span,
+                ), "bool"
             case ast.Binary("+" | "-" as op, left, right):
-                return ir.Arith(op, self.expect_type(left, scope, "int"), self.expect_type(right, scope, "int"), e.span), "int"
+                return ir.Arith(
+                    op,
+                    self.expect_type(left, scope, "int"),
+                    self.expect_type(right, scope, "int"),
+                    e.span,
+                ), "int"
             case ast.Binary("==" | "!=" as op, left, right):
                 lhs, lt = self.expr(left, scope)
                 rhs, rt = self.expr(right, scope)
                 if lt != rt:
-                    self.d.fatal(e.span, f"cannot compare {_type_words(lt)} with {_type_words(rt)}")
+                    self.d.fatal(
+                        e.span,
+                        f"cannot compare {_type_words(lt)} with {_type_words(rt)}",
+                    )
                 return ir.Compare(op, lhs, rhs, e.span), "bool"
-            case ast.Binary(op, left, right):
-                return ir.Compare(op, self.expect_type(left, scope, "int"), self.expect_type(right, scope, "int"), e.span), "bool"  # type: ignore[arg-type]
+            case ast.Binary("<" | "<=" | ">" | ">=" as op, left, right):
+                return ir.Compare(
+                    op,
+                    self.expect_type(left, scope, "int"),
+                    self.expect_type(right, scope, "int"),
+                    e.span,
+                ), "bool"
             case ast.InSet(operand, items):
                 lhs, lt = self.expr(operand, scope)
-                return ir.Member(lhs, tuple(self.expect_type(i, scope, lt) for i in items), e.span), "bool"
+                return ir.Member(
+                    lhs, tuple(self.expect_type(i, scope, lt) for i in items), e.span
+                ), "bool"
         raise AssertionError(e)
 
     def name(self, e: ast.Name, scope: _Scope) -> _Typed:
@@ -778,26 +1163,60 @@ class _SpecChecker:
         if n in self.state_names:
             return ir.Const(self.state_names[n], "state", e.span), "state"
         if n in self.pages:
-            self.d.fatal(e.span, f"page {_q(n)} is not a value: write state({n}) or a flag test such as {next(iter(self.flags), 'dirty')}({n})")
-        where = "in a `never` expression (it sees shared variables and pages)" if scope.thread is None else ""
+            self.d.fatal(
+                e.span,
+                f"page {_q(n)} is not a value: write state({n}) or a flag test"
+                f" such as {next(iter(self.flags), 'dirty')}({n})",
+            )
+        page = next(iter(self.pages), "p0")
+        if n in self.flags:
+            self.d.fatal(
+                e.span, f"{_q(n)} is a flag: test it on a page, e.g. {n}({page})"
+            )
+        if n in self.ops:
+            self.d.fatal(
+                e.span, f"{_q(n)} is an operation: call it on a page, e.g. {n}({page})"
+            )
+        owner = self.local_owner.get(n)
+        if owner is not None:
+            where = (
+                "a `never` expression sees only shared variables, pages and states"
+                if scope.thread is None
+                else "threads share only variables declared with `var`"
+            )
+            self.d.fatal(e.span, f"{_q(n)} is a local of thread {_q(owner)}; {where}")
         candidates = [*self.vars, *scope.locals, *self.state_names]
-        self.d.fatal(e.span, f"unknown name {_q(n)}{suggest(n, candidates)}{' ' + where if where else ''}")
+        where = " in a `never` expression" if scope.thread is None else ""
+        self.d.fatal(e.span, f"unknown name {_q(n)}{where}{suggest(n, candidates)}")
 
     def page(self, ident: ast.Ident | ast.Expr) -> int:
         name = ident.name if isinstance(ident, ast.Ident | ast.Name) else None
         if name is None:
             self.d.fatal(ident.span, "expected a page name")
         if name not in self.pages:
-            self.d.fatal(ident.span, f"unknown page {_q(name)}{suggest(name, self.pages)}")
+            self.d.fatal(ident.span, f"unknown page {_q(name)}{self._page_hint(name)}")
         return self.pages[name]
+
+    def _page_hint(self, name: str) -> str:
+        hint = suggest(name, self.pages)
+        if hint or not self.pages:
+            return hint or " (the spec declares no pages: add `page NAME : STATE`)"
+        return f" (declared pages: {', '.join(self.pages)})"
 
     def flag_test(self, e: ast.Call, scope: _Scope) -> _Typed:
         name = e.name.name
         if name in self.ops:
-            self.d.fatal(e.span, f"operation {_q(name)} can only be a statement or the right side of an assignment, not part of an expression")
+            self.d.fatal(
+                e.span,
+                f"operation {_q(name)} cannot be part of an expression: store its"
+                f" result first (`x = {name}(...)`) and use `x`",
+            )
         if name not in self.flags:
             candidates = [*self.flags, *self.ops, "state"]
-            self.d.fatal(e.name.span, f"unknown flag or operation {_q(name)}{suggest(name, candidates)}")
+            self.d.fatal(
+                e.name.span,
+                f"unknown flag or operation {_q(name)}{suggest(name, candidates)}",
+            )
         if len(e.args) != 1 or e.kwargs:
             self.d.fatal(e.span, f"a flag test takes one page: {name}(PAGE)")
         return ir.FlagOf(self.page(e.args[0]), self.flags[name], e.span), "bool"
@@ -814,7 +1233,7 @@ def _type_words(t: ir.ValueType | None) -> str:
 
 
 class _ThreadLowering:
-    """Types a thread's locals and lowers its statements to pc-addressed instructions."""
+    """Types a thread's locals and lowers its statements to instructions."""
 
     def __init__(self, spec: _SpecChecker, thread: ast.ThreadDecl) -> None:
         self.spec = spec
@@ -828,34 +1247,50 @@ class _ThreadLowering:
         size = self._size_block(self.thread.body)
         self.code = [None] * size
         self._emit_block(self.thread.body, 0, size, in_atomic=False)
-        locals_ = tuple((name, t) for name, (_, t) in sorted(self.scope.locals.items(), key=lambda kv: kv[1][0]))
+        locals_ = tuple(
+            (name, t)
+            for name, (_, t) in sorted(
+                self.scope.locals.items(), key=lambda kv: kv[1][0]
+            )
+        )
         if any(i is None for i in self.code):
             raise _Abort
-        return ir.Thread(self.thread.name.name, self.thread.is_host, tuple(cast(list[ir.Instr], self.code)), 0, locals_, self.thread.span)
+        return ir.Thread(
+            self.thread.name.name,
+            self.thread.is_host,
+            tuple(cast(list[ir.Instr], self.code)),
+            0,
+            locals_,
+            self.thread.span,
+        )
 
     # -- locals
-    def _assignments(self, stmts: Sequence[ast.Stmt]) -> Iterable[ast.Assign]:
-        for s in stmts:
-            match s:
-                case ast.Assign():
-                    yield s
-                    if s.handler:
-                        yield from self._assignments(s.handler)
-                case ast.ExprStmt(_, handler) if handler:
-                    yield from self._assignments(handler)
-                case ast.If(_, then, orelse):
-                    yield from self._assignments(then)
-                    yield from self._assignments(orelse or ())
-                case ast.While(_, body) | ast.Atomic(body):
-                    yield from self._assignments(body)
-
     def _infer_locals(self) -> None:
-        assigns = [a for a in self._assignments(self.thread.body) if a.target.name not in self.spec.vars]
+        assigns = [
+            a
+            for a in _assignments(self.thread.body)
+            if a.target.name not in self.spec.vars
+        ]
         for a in assigns:
             n = a.target.name
-            if n in self.spec.state_names or n in self.spec.pages or n in self.spec.ops or n in self.spec.flags:
-                what = "a state" if n in self.spec.state_names else "a page" if n in self.spec.pages else "an operation" if n in self.spec.ops else "a flag"
-                self.d.error(a.target.span, f"cannot assign to {_q(n)}: it names {what}")
+            if (
+                n in self.spec.state_names
+                or n in self.spec.pages
+                or n in self.spec.ops
+                or n in self.spec.flags
+            ):
+                what = (
+                    "a state"
+                    if n in self.spec.state_names
+                    else "a page"
+                    if n in self.spec.pages
+                    else "an operation"
+                    if n in self.spec.ops
+                    else "a flag"
+                )
+                self.d.error(
+                    a.target.span, f"cannot assign to {_q(n)}: it names {what}"
+                )
         types: dict[str, ir.ValueType] = {}
         quiet = Diagnostics()
         for _ in range(len(assigns) + 1):
@@ -878,10 +1313,17 @@ class _ThreadLowering:
             t = types.get(n, "int")
             self.scope.locals[n] = (len(self.scope.locals), t)
 
-    def _quiet_type(self, e: ast.Expr, known: dict[str, ir.ValueType], quiet: Diagnostics) -> ir.ValueType | None:
+    def _quiet_type(
+        self, e: ast.Expr, known: dict[str, ir.ValueType], quiet: Diagnostics
+    ) -> ir.ValueType | None:
         if isinstance(e, ast.Call) and e.name.name in self.spec.ops:
             op = self.spec.ops[e.name.name]
-            return {"call": "result", "access": "int", "action": None}[op.kind] if not op.is_write else None  # type: ignore[return-value]
+            results: dict[str, ir.ValueType | None] = {
+                "call": "result",
+                "access": "int",
+                "action": None,
+            }
+            return None if op.is_write else results[op.kind]
         saved = self.spec.d
         self.spec.d = quiet
         try:
@@ -911,35 +1353,55 @@ class _ThreadLowering:
             case _:
                 return 1
 
-    def _emit_block(self, stmts: Sequence[ast.Stmt], pc: int, cont: int, *, in_atomic: bool) -> None:
+    def _emit_block(
+        self, stmts: Sequence[ast.Stmt], pc: int, cont: int, *, in_atomic: bool
+    ) -> None:
         for k, s in enumerate(stmts):
             size = self._size(s)
             nxt = pc + size if k + 1 < len(stmts) else cont
-            try:
+            with contextlib.suppress(_Abort):
                 self._emit(s, pc, nxt, in_atomic=in_atomic)
-            except _Abort:
-                pass
             pc += size
 
     def _emit(self, s: ast.Stmt, pc: int, nxt: int, *, in_atomic: bool) -> None:
         spec = self.spec
         host = self.thread.is_host
         match s:
-            case ast.Assign(target, ast.Call(name) as call, handler) if name.name in spec.ops:
-                self._emit_op(call, target, handler, pc, nxt, in_atomic=in_atomic, span=s.span)
+            case ast.Assign(target, ast.Call(name) as call, handler) if (
+                name.name in spec.ops
+            ):
+                self._emit_op(
+                    call, target, handler, pc, nxt, in_atomic=in_atomic, span=s.span
+                )
             case ast.ExprStmt(call, handler):
-                self._emit_op(call, None, handler, pc, nxt, in_atomic=in_atomic, span=s.span)
+                self._emit_op(
+                    call, None, handler, pc, nxt, in_atomic=in_atomic, span=s.span
+                )
             case ast.Assign(target, value, handler):
                 if handler is not None:
-                    self.d.fatal(s.span, "only an access (such as `read` or `write`) can have an `on fault` handler")
+                    self.d.fatal(
+                        s.span,
+                        "only an access (such as `read` or `write`)"
+                        " can have an `on fault` handler",
+                    )
                 lhs, want = self._target(target)
-                self.code[pc] = ir.AssignInstr(lhs, spec.expect_type(value, self.scope, want), nxt, s.span)
+                self.code[pc] = ir.AssignInstr(
+                    lhs, spec.expect_type(value, self.scope, want), nxt, s.span
+                )
             case ast.Assert(cond, message):
-                self.code[pc] = ir.AssertInstr(spec.expect_type(cond, self.scope, "bool"), message, nxt, s.span)
+                self.code[pc] = ir.AssertInstr(
+                    spec.expect_type(cond, self.scope, "bool"), message, nxt, s.span
+                )
             case ast.Await(cond):
                 if in_atomic:
-                    self.d.fatal(s.span, "`await` inside `atomic` is allowed only as its first statement")
-                self.code[pc] = ir.AwaitInstr(spec.expect_type(cond, self.scope, "bool"), nxt, s.span)
+                    self.d.fatal(
+                        s.span,
+                        "`await` inside `atomic` is allowed only as its first"
+                        " statement",
+                    )
+                self.code[pc] = ir.AwaitInstr(
+                    spec.expect_type(cond, self.scope, "bool"), nxt, s.span
+                )
             case ast.If(cond, then, orelse):
                 c = spec.expect_type(cond, self.scope, "bool")
                 then_pc = pc + 1 if then else nxt
@@ -950,9 +1412,15 @@ class _ThreadLowering:
                 self._emit_block(orelse or (), else_start, nxt, in_atomic=in_atomic)
             case ast.While(cond, body):
                 if in_atomic:
-                    self.d.error(s.span, "`while` is not allowed inside `atomic`: an atomic step must terminate")
+                    self.d.error(
+                        s.span,
+                        "`while` is not allowed inside `atomic`:"
+                        " an atomic step must terminate",
+                    )
                 c = spec.expect_type(cond, self.scope, "bool")
-                self.code[pc] = ir.BranchInstr("while", c, pc + 1 if body else pc, nxt, s.span)
+                self.code[pc] = ir.BranchInstr(
+                    "while", c, pc + 1 if body else pc, nxt, s.span
+                )
                 self._emit_block(body, pc + 1, pc, in_atomic=in_atomic)
             case ast.Atomic(body):
                 if in_atomic:
@@ -994,39 +1462,91 @@ class _ThreadLowering:
         op = spec.ops.get(name)
         if op is None:
             if name in spec.flags:
-                self.d.fatal(call.span, f"{_q(name)} is a flag test, not a statement: assign it (`x = {name}(...)`) or use it in a condition")
-            guest_ops = [o.name for o in spec.model.ops if (o.kind == "action") == self.thread.is_host]
-            self.d.fatal(call.name.span, f"unknown operation {_q(name)}{suggest(name, guest_ops)}")
+                self.d.fatal(
+                    call.span,
+                    f"{_q(name)} is a flag test, not a statement:"
+                    f" assign it (`x = {name}(...)`) or use it in a condition",
+                )
+            guest_ops = [
+                o.name
+                for o in spec.model.ops
+                if (o.kind == "action") == self.thread.is_host
+            ]
+            self.d.fatal(
+                call.name.span,
+                f"unknown operation {_q(name)}{suggest(name, guest_ops)}",
+            )
         host = self.thread.is_host
         if host and op.kind != "action":
-            self.d.fatal(call.name.span, f"a host thread only performs host actions, and {_q(name)} is a guest {op.kind}")
+            self.d.fatal(
+                call.name.span,
+                f"a host thread only performs host actions,"
+                f" and {_q(name)} is a guest {op.kind}",
+            )
         if not host and op.kind == "action":
-            self.d.fatal(call.name.span, f"a guest thread cannot perform the host action {_q(name)}; use a `host thread` or `host may`")
+            self.d.fatal(
+                call.name.span,
+                f"a guest thread cannot perform the host action {_q(name)};"
+                " use a `host thread` or `host may`",
+            )
         if not call.args:
-            self.d.fatal(call.span, f"{_q(name)} needs a page as its first argument: {name}(PAGE{', VALUE' if op.is_write else ''})")
+            self.d.fatal(
+                call.span,
+                f"{_q(name)} needs a page as its first argument:"
+                f" {name}(PAGE{', VALUE' if op.is_write else ''})",
+            )
         page = spec.page(call.args[0])
         value = None
         extra = call.args[1:]
         if op.is_write:
             if not extra:
-                self.d.fatal(call.span, f"write needs a value: write({call.args[0].span and _arg_text(call.args[0])}, VALUE)")
+                self.d.fatal(
+                    call.span,
+                    f"write needs a value: write({_arg_text(call.args[0])}, VALUE)",
+                )
             value = spec.expect_type(extra[0], self.scope, "int")
             extra = extra[1:]
         if extra:
-            self.d.fatal(extra[0].span, f"too many arguments to {_q(name)}" + (f"; parameters are given by name, e.g. {op.params[0]}=1" if op.params else ""))
+            self.d.fatal(
+                extra[0].span,
+                f"too many arguments to {_q(name)}"
+                + (
+                    f"; parameters are given by name, e.g. {op.params[0]}=1"
+                    if op.params
+                    else ""
+                ),
+            )
         args: dict[str, int] = {}
         for kw in call.kwargs:
             if kw.name.name not in op.params:
                 params = ", ".join(op.params) or "none"
-                self.d.fatal(kw.name.span, f"{_q(name)} has no parameter {_q(kw.name.name)} (its parameters: {params})")
+                self.d.fatal(
+                    kw.name.span,
+                    f"{_q(name)} has no parameter {_q(kw.name.name)}"
+                    f" (its parameters: {params})",
+                )
             if kw.name.name in args:
-                self.d.fatal(kw.name.span, f"parameter {_q(kw.name.name)} is given twice")
+                self.d.fatal(
+                    kw.name.span, f"parameter {_q(kw.name.name)} is given twice"
+                )
             if not isinstance(kw.value, ast.IntLit) or kw.value.value not in (0, 1):
-                self.d.fatal(kw.value.span, f"parameter {_q(kw.name.name)} takes a literal 0 or 1")
+                self.d.fatal(
+                    kw.value.span,
+                    f"parameter {_q(kw.name.name)} takes a literal 0 or 1",
+                )
             args[kw.name.name] = kw.value.value
         missing = [p for p in op.params if p not in args]
         if missing:
-            self.d.fatal(call.span, f"{_q(name)} needs its parameter{'s' if len(missing) > 1 else ''} {', '.join(m + '=0|1' for m in missing)}")
+            given = ", ".join(
+                [_arg_text(call.args[0]), *(f"{k}={v}" for k, v in args.items())]
+            )
+            example = ", ".join([given, *(f"{m}=0" for m in missing)])
+            plural = "s" if len(missing) > 1 else ""
+            self.d.fatal(
+                call.span,
+                f"{_q(name)} needs its parameter{plural} {', '.join(missing)}"
+                f" (0 or 1), e.g. {name}({example})",
+            )
         lhs: ir.Target | None = None
         if target is not None:
             if op.kind == "action" or op.is_write:
@@ -1034,14 +1554,48 @@ class _ThreadLowering:
             lhs, want = self._target(target)
             got: ir.ValueType = "result" if op.kind == "call" else "int"
             if want != got:
-                self.d.fatal(span, f"cannot assign {_type_words(got)} to {_q(target.name)}, which holds {_type_words(want)}")
+                self.d.fatal(
+                    span,
+                    f"cannot assign {_type_words(got)} to {_q(target.name)},"
+                    f" which holds {_type_words(want)}",
+                )
         handler_pc: int | None = None
         if handler is not None:
             if op.kind != "access":
-                self.d.fatal(span, f"only an access can fault, so {_q(name)} (a {op.kind}) takes no `on fault` handler")
+                self.d.fatal(
+                    call.span,
+                    f"only an access can fault, so {_q(name)} (a {op.kind})"
+                    " takes no `on fault` handler",
+                )
             handler_pc = pc + 1 if handler else nxt
             self._emit_block(handler, pc + 1, nxt, in_atomic=in_atomic)
-        self.code[pc] = ir.OpInstr(page, op, tuple(sorted(args.items(), key=lambda kv: op.params.index(kv[0]))), value, lhs, handler_pc, nxt, span)
+        self.code[pc] = ir.OpInstr(
+            page,
+            op,
+            tuple(sorted(args.items(), key=lambda kv: op.params.index(kv[0]))),
+            value,
+            lhs,
+            handler_pc,
+            nxt,
+            span,
+        )
+
+
+def _assignments(stmts: Sequence[ast.Stmt]) -> Iterable[ast.Assign]:
+    """Every assignment in `stmts`, nested blocks and fault handlers included."""
+    for s in stmts:
+        match s:
+            case ast.Assign():
+                yield s
+                if s.handler:
+                    yield from _assignments(s.handler)
+            case ast.ExprStmt(_, handler) if handler:
+                yield from _assignments(handler)
+            case ast.If(_, then, orelse):
+                yield from _assignments(then)
+                yield from _assignments(orelse or ())
+            case ast.While(_, body) | ast.Atomic(body):
+                yield from _assignments(body)
 
 
 def _arg_text(e: ast.Expr) -> str:

@@ -7,7 +7,7 @@ program counter, so that a run's position in a thread is one integer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,12 +33,14 @@ DEFAULT_PROPERTIES = frozenset({"assertion", "never", "silent-loss", "undefined"
 class GuestState:
     name: str
     unused: bool
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class HostState:
     name: str
     lost: bool
+    span: Span | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +119,30 @@ def guard_holds(guard: Guard | None, flags: int) -> bool:
             return guard_holds(left, flags) or guard_holds(right, flags)
 
 
+def guard_text(guard: Guard, flags: Sequence[str]) -> str:
+    """The guard as written in a model, e.g. `dirty and not young` (few parentheses)."""
+
+    def show(g: Guard, context: int) -> str:
+        # precedence: 0 `or`, 1 `and`, 2 `not` and atoms
+        match g:
+            case GuardFlag(flag):
+                return flags[flag]
+            case GuardConst(value):
+                return "true" if value else "false"
+            case GuardNot(operand):
+                text, level = f"not {show(operand, 2)}", 2
+            case GuardAnd(left, right):
+                text, level = f"{show(left, 1)} and {show(right, 2)}", 1
+            case GuardOr(left, right):
+                text, level = f"{show(left, 0)} or {show(right, 1)}", 0
+        return f"({text})" if level < context else text
+
+    return show(guard, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Transition:
-    """`SOURCES -> TARGET on OP(args) if GUARD => RESULTS` for one op of the `on` list."""
+    """`SOURCES -> TARGET on OP(args) if GUARD => RESULTS` for one op of `on`."""
 
     index: int
     sources: frozenset[int]
@@ -163,7 +186,8 @@ class Model:
 
     def state(self, index: int) -> PageState:
         n = len(self.host_states)
-        return PageState(index, self.guest_states[index // n], self.host_states[index % n])
+        guest, host = self.guest_states[index // n], self.host_states[index % n]
+        return PageState(index, guest, host)
 
     def state_name(self, index: int) -> str:
         return self.state(index).name
@@ -268,7 +292,19 @@ class Member:
     span: Span = SPAN
 
 
-Expr = Const | LocalRef | VarRef | StateOf | FlagOf | Not | Neg | BoolOp | Arith | Compare | Member
+Expr = (
+    Const
+    | LocalRef
+    | VarRef
+    | StateOf
+    | FlagOf
+    | Not
+    | Neg
+    | BoolOp
+    | Arith
+    | Compare
+    | Member
+)
 
 
 @dataclass(frozen=True, slots=True)

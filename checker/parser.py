@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from . import syntax as ast
 from .errors import SourceError
@@ -56,7 +62,9 @@ class _LayoutPostLex:
 
 
 def _grammar_text(name: str) -> str:
-    return importlib.resources.files("checker").joinpath(name).read_text(encoding="utf-8")
+    return (
+        importlib.resources.files("checker").joinpath(name).read_text(encoding="utf-8")
+    )
 
 
 @functools.cache
@@ -91,49 +99,199 @@ _TERMINAL_WORDS = {
 # Parse errors in the language's words: each message with bad inputs that end in the
 # parser state it describes (lark's `match_examples`). Tested entry by entry.
 _PARSE_ERRORS: dict[str, list[str]] = {
+    # ---------------------------------------------------------------- top level
+    "expected a declaration (`model`, `use`, `page`, `var`, `thread`, `host`, ...)"
+    " or a transition": [
+        "5\n",
+        "{\n",
+        "(\n",
+        '"x"\n',
+        "-> Sr\n",
+        "# a comment\n5\n",
+        "var x = 1\n5\n",
+        "var x = 1\nvar y = 2\n5\n",
+        "# a comment\nvar x = 1\n{\n",
+        "# a comment\nvar x = 1\nvar y = 2\n{\n",
+    ],
+    "expected the end of the line after the declaration": [
+        "expect safe safe\n",
+        "page p : Sr = 1 2\n",
+        'model m from dot "a" "b"\n',
+        "var x = 1 2\n",
+        "bound 5 5\n",
+        "expect violation silent-loss x\n",
+        "check deadlock x\n",
+        "host none x\n",
+    ],
+    # ---------------------------------------------------------------- models
+    "expected a name after `model`": ["model\n", "model 5\n"],
+    'expected `from dot "FILE"` or the end of the line after the model name': [
+        "model m m\n",
+        "model m 5\n",
+    ],
+    'expected `dot "FILE"` after `from`': ["model m from\n", 'model m from "x"\n'],
+    "expected the Graphviz file's name in quotes after `from dot`": [
+        "model m from dot\n",
+        "model m from dot x\n",
+    ],
+    "expected a guest state name": ["guest\n", "guest 5\n", "guest S,\n"],
+    "expected `,` between guest states (`unused` may follow a state's name)": [
+        "guest U S\n",
+        "guest U, S V\n",
+        "guest U unused S\n",
+    ],
+    "expected `thread`, `may`, `none` or host state names after `host`": [
+        "host\n",
+        "host 5\n",
+    ],
+    "expected a host state name": ["host r,\n", "host r, 5\n"],
+    "expected `,` between host states (`lost` may follow a state's name)": [
+        "host r p\n",
+        "host r, p z\n",
+        "host r, z lost p\n",
+    ],
+    "expected a flag name": ["flag\n", "flag 5\n", "flag a,\n"],
+    "expected `,` between flag names": ["flag a b\n", "flag a, b c\n"],
+    "expected an operation name after `call`, `access` or `action`": [
+        "call\n",
+        "access 5\n",
+        "action swap,\n",
+    ],
+    "expected `,`, `sets FLAG`, `clears FLAG` or the end of the line after the"
+    " operation": [
+        "access read read\n",
+        "call a, b c\n",
+        "access write sets dirty x\n",
+        "call set_volatile(w) x\n",
+    ],
+    "expected a flag name after `sets` or `clears`": [
+        "access write sets\n",
+        "access write clears 5\n",
+    ],
+    "expected parameter names in the parentheses": ["call f(\n", "call f(1)\n"],
     "expected `->` after the source states": [
         "Sr on read\n",
         "Sr, Vr on read\n",
         "Sr Vr -> Sr on read\n",
         "Sr, Vr Pr\n",
+        "Sr, Vr, Pr same on read\n",
+        "S.r same on read\n",
+        "Sr, S.r same on read\n",
     ],
+    "expected a state name after `,`": ["Sr, -> Vr on read\n", "Sr, 5\n"],
     "expected the target state (or `same`) after `->`": ["Sr -> on read\n", "Sr ->\n"],
     "expected `on` and the operations after the target state": [
         "Sr -> Vr\n",
         "Sr -> Vr read\n",
         "Sr -> same\n",
+        "Sr -> S.r read\n",
     ],
     "expected an operation name after `on`": ["Sr -> Vr on\n", "Sr -> Vr on 1\n"],
     "expected `if GUARD`, `=> RESULTS` or the end of the line after the operations": [
         "Sr -> Vr on read write\n",
         "Sr -> Vr on read x\n",
-    ],
-    "expected `fault`, `fail`, `set FLAG` or `clear FLAG` after `=>`": [
-        "Sr -> Vr on read =>\n",
-        "Sr -> Vr on read => boom\n",
+        "Sr -> Vr on set_volatile(w=0) read\n",
+        "Sr -> Vr on read, set_volatile(w=0) not\n",
     ],
     "expected `PARAM=0` or `PARAM=1` in the operation's parentheses": [
         "Sr -> Vr on set_volatile(1)\n",
         "Sr -> Vr on set_volatile(w)\n",
+        "Sr -> Vr on set_volatile(w=)\n",
     ],
-    "expected a state name after `page NAME :`": ["page p0 : = 5\n", "page p0 :\n"],
+    "expected a flag, `not` or `(` in the guard": [
+        "Sr -> Vr on read if\n",
+        "Sr -> Vr on read if =>\n",
+        "Sr -> Vr on read if not\n",
+        "Sr -> Vr on read if dirty and\n",
+        "Sr -> Vr on read if (\n",
+    ],
+    "expected `and`, `or`, `=> RESULTS` or the end of the line after the guard": [
+        "Sr -> Vr on read if dirty x\n",
+        "Sr -> Vr on read if not dirty clear dirty\n",
+        "Sr -> Vr on read if true x\n",
+    ],
+    "expected `fault`, `fail`, `set FLAG` or `clear FLAG` after `=>`": [
+        "Sr -> Vr on read =>\n",
+        "Sr -> Vr on read => boom\n",
+        "Sr -> Vr on read => fault,\n",
+    ],
+    "expected a flag name after `set` or `clear`": [
+        "Sr -> Vr on read => set\n",
+        "Sr -> Vr on read => clear 5\n",
+    ],
+    "expected `,` between the results, or the end of the line": [
+        "Sr -> same on read => fault fault\n",
+        "Sr -> same on read => set dirty dirty\n",
+        "Sr -> same on read => fail, clear a b\n",
+    ],
+    # ---------------------------------------------------------------- specs
+    "expected a model name or a quoted path after `use`": ["use\n", "use 5\n"],
     "expected `:` and the initial state after the page name": [
         "page p0 Sr\n",
         "page p0 = 5\n",
         "page p0\n",
     ],
+    "expected a state name after `page NAME :`": ["page p0 : = 5\n", "page p0 :\n"],
+    "expected flag names, `= VALUE` or the end of the line after the page's state": [
+        "page p : Sr 5\n",
+        "page p : Sr dirty 5\n",
+        "page p : S.r 5\n",
+    ],
     "expected `= VALUE` after the variable name": ["var x\n", "var x 5\n"],
-    "expected an integer value": ["var x = \n", "var x = y\n", "bound x\n", "page p : Sr = x\n"],
-    "expected `{` to open the thread's body": ["thread t\n", "thread t read(p)\n"],
+    "expected an integer value": [
+        "var x = \n",
+        "var x = y\n",
+        "bound x\n",
+        "page p : Sr = x\n",
+    ],
     "expected a thread name": ["thread {\n", "host thread {\n"],
-    "expected `thread`, `may`, `none` or host state names after `host`": ["host\n"],
+    "expected `{` to open the thread's body": ["thread t\n", "thread t read(p)\n"],
+    "expected a host action after `host may`, as `OP(PAGE)` or `OP(*)`": [
+        "host may\n",
+        "host may 5\n",
+        "host may swap(p0),\n",
+    ],
+    "expected `(PAGE)` or `(*)` after the host action": [
+        "host may swap\n",
+        "host may swap(\n",
+        "host may swap p0\n",
+    ],
     "expected `safe` or `violation` after `expect`": ["expect\n", "expect bug\n"],
-    "expected a model name or a quoted path after `use`": ["use\n", "use 5\n"],
-    "expected a property name": ["check\n", "ignore\n", "check 5\n"],
+    "expected a property name or the end of the line after `expect violation`": [
+        "expect violation violation\n",
+        "expect violation 5\n",
+    ],
+    "expected a property name": ["check\n", "ignore\n", "check 5\n", "check fault,\n"],
+    # ---------------------------------------------------------------- statements
+    "expected a statement or `}`": [
+        "thread t {\n {\n",
+        "thread t {\n if x { {\n",
+        "thread t {\n 5\n",
+    ],
+    "a statement is an assignment or a call: expected `=` or `(` after the name": [
+        "thread t {\n x\n",
+        "thread t {\n x y\n",
+        "thread t {\n x == 1\n",
+    ],
+    "expected `}` or the end of the line after the statement": [
+        "thread t {\n x = 1 y = 2\n",
+        "thread t {\n read(p0) read(p0)\n",
+        'thread t {\n assert x "m" y\n',
+        "thread t {\n assert x 1\n",
+        "thread t {\n await x 1\n",
+        "thread t {\n read(p0))\n",
+        "thread t {\n set_volatile(p0, w=0))\n",
+        "thread t {\n x = 0)\n",
+        "thread t {\n assert x == 1 1\n",
+        "thread t {\n await x == 1 1\n",
+    ],
     "expected `{` after the condition": [
         "thread t {\n if x == 1\n",
         "thread t {\n while x == 1\n",
         "thread t {\n if x == 1 y = 2\n",
+        "thread t {\n if x y {\n",
+        "thread t {\n if x == y z {\n",
+        "thread t {\n if state(p) Vz {\n",
     ],
     "expected an expression": [
         "thread t {\n x =\n",
@@ -143,36 +301,64 @@ _PARSE_ERRORS: dict[str, list[str]] = {
         "never\n",
         "thread t {\n x = 1 +\n",
     ],
-    "expected `}` or the end of the line after the statement": [
-        "thread t {\n x = 1 y = 2\n",
-        "thread t {\n read(p0) read(p0)\n",
-        "thread t {\n assert x \"m\" y\n",
-    ],
-    "expected `=` or `(` after the name: a statement is an assignment or a call": [
-        "thread t {\n x\n",
-        "thread t {\n x y\n",
-        "thread t {\n x == 1\n",
-    ],
     "expected `{` after `on fault`": ["thread t {\n r = read(p) on fault\n"],
     "expected `fault` after `on`": ["thread t {\n r = read(p) on\n"],
-    "expected `)` to close the argument list": ["thread t {\n read(p0\n", "thread t {\n read(p0 p1)\n"],
-    "expected `}` to close the block": ["thread t {\n x = 1\n"],
-    "expected a name after `model`": ["model\n", "model 5\n"],
-    "expected `dot \"FILE\"` after `from`": ["model m from\n", "model m from \"x\"\n"],
-    "expected a declaration (`model`, `use`, `page`, `var`, `thread`, `host`, ...) or a transition": [
-        "5\n",
-        "{\n",
-        "(\n",
-        "\"x\"\n",
-        "-> Sr\n",
-        "else\n",
+    "expected `)` to close the argument list": [
+        "thread t {\n read(p0\n",
+        "thread t {\n read(p0 p1)\n",
+        "thread t {\n read(p0, read(p0)\n}\n",
+        "thread t {\n write(p0, x y)\n",
+        "thread t {\n write(p0, read(p0) y)\n",
     ],
+    "expected `}` to close the block": ["thread t {\n x = 1\n"],
 }
 
 
+# parser stack, acceptable tokens, offending token type, message
+_Example = tuple[tuple[int, ...], frozenset[str], str, str]
+
+
 @functools.cache
-def _example_error_table() -> list[tuple[str, list[str]]]:
-    return list(_PARSE_ERRORS.items())
+def _error_examples() -> tuple[_Example, ...]:
+    """Where each `_PARSE_ERRORS` example fails: the LALR stack and the tokens."""
+    parser = _pg_parser()
+    out: list[_Example] = []
+    for message, examples in _PARSE_ERRORS.items():
+        for text in examples:
+            try:
+                parser.parse(text)
+            except UnexpectedToken as err:
+                stack = tuple(err.state.state_stack)
+                out.append((stack, frozenset(err.accepts), err.token.type, message))
+            except UnexpectedInput:
+                continue
+    return tuple(out)
+
+
+def explain_parse_error(err: UnexpectedToken) -> str | None:
+    """The `_PARSE_ERRORS` message whose example failed in the most similar state.
+
+    Lark's `match_examples` wants the whole parser stack to match, so an example
+    only explains errors at its own nesting depth and position in the file. Here an
+    example matches when the same tokens would have been accepted, or failing that
+    when the parser was in the same state; the closest stack and the same kind of
+    token break ties, then the order of the table.
+    """
+    stack = tuple(err.state.state_stack)
+    accepts = frozenset(err.accepts)
+    best: str | None = None
+    best_score = (False, 0, False)
+    for example_stack, example_accepts, token_type, message in _error_examples():
+        shared = 0
+        for mine, theirs in zip(reversed(stack), reversed(example_stack), strict=False):
+            if mine != theirs:
+                break
+            shared += 1
+        same = accepts == example_accepts
+        score = (same, shared, token_type == err.token.type)
+        if (same or shared) and score > best_score:
+            best, best_score = message, score
+    return best
 
 
 def _describe_terminal(parser: Lark, name: str) -> str:
@@ -187,6 +373,14 @@ def _describe_terminal(parser: Lark, name: str) -> str:
     return name.lower()
 
 
+def _is_keyword(parser: Lark, terminal: str) -> bool:
+    try:
+        pattern = parser.get_terminal(terminal).pattern
+    except KeyError:
+        return False
+    return pattern.type == "str" and pattern.value.isidentifier()
+
+
 def _describe_token(token: Token) -> str:
     if token.type == "_NL":
         return "the end of the line"
@@ -197,44 +391,61 @@ def _describe_token(token: Token) -> str:
 
 
 def _token_span(source: SourceFile, token: Token) -> Span:
-    if token.type == "$END" or token.line is None:
-        return span_at_offset(source, len(source.text.rstrip("\n")))
+    line, col = token.line, token.column
+    if token.type == "$END" or line is None or col is None:
+        return span_at_offset(source, len(source.text.rstrip()))
     if token.type == "_NL":
-        # point just after the last visible character of the line
-        line = source.line(token.line)
-        return point(source, token.line, len(line.rstrip()) + 1 if line.strip() else token.column)
-    end_col = token.end_column if token.end_line == token.line and token.end_column else token.column + 1
-    return Span(source, token.line, token.column, token.line, end_col)
+        # just after the last visible character before the line break (or comment)
+        before = source.line(line)[: col - 1].rstrip()
+        return point(source, line, len(before) + 1 if before else col)
+    end = token.end_column
+    end_col = end if token.end_line == line and end is not None else col + 1
+    return Span(source, line, col, line, end_col)
+
+
+def _char_at(source: SourceFile, err: UnexpectedCharacters) -> str:
+    pos = err.pos_in_stream
+    return "" if pos is None else source.text[pos : pos + 1]
 
 
 def _translate(source: SourceFile, parser: Lark, err: UnexpectedInput) -> SourceError:
     if isinstance(err, UnexpectedCharacters):
-        char = source.text[err.pos_in_stream] if err.pos_in_stream < len(source.text) else ""
+        char = _char_at(source, err)
         span = point(source, err.line, err.column)
         if char == '"':
-            return SourceError(span, "unterminated string: a string ends with `\"` on the same line")
-        return SourceError(span, f"unexpected character {char!r}")
-    if isinstance(err, UnexpectedToken | UnexpectedEOF):
-        token = err.token if isinstance(err, UnexpectedToken) else Token("$END", "")
-        span = _token_span(source, token)
-        label = None
-        try:
-            label = err.match_examples(
-                lambda text: parser.parse(text), _example_error_table(), use_accepts=True
+            return SourceError(
+                span, 'unterminated string: a string ends with `"` on the same line'
             )
-        except Exception:  # noqa: BLE001 - a failing lookup must not hide the real error
-            label = None
+        return SourceError(span, f"unexpected character {char!r}")
+    if isinstance(err, UnexpectedToken):
+        token = err.token
+        span = _token_span(source, token)
         found = _describe_token(token)
+        if _is_keyword(parser, token.type) and "NAME" in err.expected:
+            found = f"the keyword {found}"
+        if token.type == "ELSE":
+            return SourceError(span, "`else` must follow the `}` of an `if` block")
+        label = explain_parse_error(err)
         if label is not None:
             return SourceError(span, f"{label}, found {found}")
         expected = sorted({_describe_terminal(parser, t) for t in err.expected})
         if len(expected) > 6:
-            return SourceError(span, f"unexpected {found}")
-        return SourceError(span, f"unexpected {found}: expected {', '.join(expected)}")
-    return SourceError(None, str(err), file=source.name)
+            if token.type in ("_NL", "$END"):
+                where = "line" if token.type == "_NL" else "file"
+                return SourceError(span, f"the {where} ends too early")
+            return SourceError(span, f"{found} is not expected here")
+        return SourceError(span, f"expected {_one_of(expected)}, found {found}")
+    span = span_at_offset(source, len(source.text.rstrip()))
+    return SourceError(span, "unexpected end of the file")
 
 
-# --------------------------------------------------------------------------- tree -> AST
+def _one_of(words: list[str]) -> str:
+    if len(words) == 1:
+        return words[0]
+    return f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+# ------------------------------------------------------------------------- tree -> AST
 
 
 def _span(source: SourceFile, meta: Any) -> Span:
@@ -244,7 +455,9 @@ def _span(source: SourceFile, meta: Any) -> Span:
 
 
 def _tok_span(source: SourceFile, tok: Token) -> Span:
-    return Span(source, tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1)
+    return Span(
+        source, tok.line or 1, tok.column or 1, tok.end_line or 1, tok.end_column or 1
+    )
 
 
 def _unquote(tok: Token) -> str:
@@ -318,7 +531,9 @@ class _ToAst(Transformer[Token, ast.File]):
                 params = part
             elif isinstance(part, tuple):
                 (sets if part[0] == "sets" else clears).append(part[1])
-        return ast.OpSig(self._id(c[0]), params, tuple(sets), tuple(clears), self._s(meta))
+        return ast.OpSig(
+            self._id(c[0]), params, tuple(sets), tuple(clears), self._s(meta)
+        )
 
     def op_decl(self, meta: Any, c: list[Any]) -> ast.OpDecl:
         return ast.OpDecl(c[0], tuple(c[1:]), self._s(meta))
@@ -354,7 +569,9 @@ class _ToAst(Transformer[Token, ast.File]):
     def transition(self, meta: Any, c: list[Any]) -> ast.TransitionDecl:
         sources, target, *rest = c
         ops = tuple(x for x in rest if isinstance(x, ast.OpPattern))
-        guard = next((x for x in rest if not isinstance(x, ast.OpPattern | tuple)), None)
+        guard = next(
+            (x for x in rest if not isinstance(x, ast.OpPattern | tuple)), None
+        )
         results = next((x for x in rest if isinstance(x, tuple)), ())
         return ast.TransitionDecl(sources, target, ops, guard, results, self._s(meta))
 
@@ -562,21 +779,58 @@ def _dot_id(tree: Tree[Token]) -> str:
     return str(tok)
 
 
+_DOT_WORDS = {
+    "ID": "a name",
+    "NUMBER": "a number",
+    "QSTRING": "a quoted string",
+    "GRAPH_KIND": "`digraph`",
+    "EDGE_OP": "`->`",
+    "ATTR_KIND": "`node` or `edge`",
+    "STRICT": "`strict`",
+}
+
+
+def _translate_dot(
+    source: SourceFile, parser: Lark, err: UnexpectedInput
+) -> SourceError:
+    if isinstance(err, UnexpectedCharacters):
+        char = _char_at(source, err)
+        return SourceError(
+            point(source, err.line, err.column),
+            f"DOT syntax error: unexpected character {char!r}",
+        )
+    if isinstance(err, UnexpectedToken) and err.token.type != "$END":
+        expected = sorted(
+            {_DOT_WORDS.get(t) or _describe_terminal(parser, t) for t in err.expected}
+        )
+        return SourceError(
+            _token_span(source, err.token),
+            f"DOT syntax error: expected {_one_of(expected)},"
+            f" found {_describe_token(err.token)}",
+        )
+    return SourceError(
+        span_at_offset(source, len(source.text.rstrip())),
+        "DOT syntax error: the file ends before the graph's closing `}`",
+    )
+
+
+def _subtrees(tree: Tree[Token]) -> Iterator[Tree[Token]]:
+    """Every subtree, parents before children, in source order."""
+    yield tree
+    for child in tree.children:
+        if isinstance(child, Tree):
+            yield from _subtrees(child)
+
+
 def parse_dot(source: SourceFile) -> list[DotEdge]:
     """The edges of a DOT (di)graph, in file order, edge chains split into pairs."""
     parser = _dot_parser()
     try:
         tree = parser.parse(source.text)
     except UnexpectedInput as err:
-        line = getattr(err, "line", 1) or 1
-        col = getattr(err, "column", 1) or 1
-        if isinstance(err, UnexpectedEOF):
-            span = span_at_offset(source, len(source.text))
-        else:
-            span = point(source, line, col)
-        raise SourceError(span, "this is not a Graphviz DOT digraph the importer understands") from None
+        raise _translate_dot(source, parser, err) from None
     edges: list[DotEdge] = []
-    for node in tree.iter_subtrees_topdown():
+    for node in _subtrees(tree):
         if node.data != "edge_stmt":
             continue
         ends = [c for c in node.children if isinstance(c, Tree) and c.data == "node_id"]
@@ -594,7 +848,6 @@ def parse_dot(source: SourceFile) -> list[DotEdge]:
             first = end.children[0]
             assert isinstance(first, Tree)
             names.append(_dot_id(first))
-        for a, b in zip(names, names[1:], strict=False):
+        for a, b in itertools.pairwise(names):
             edges.append(DotEdge(a, b, tuple(attrs), span))
     return edges
-

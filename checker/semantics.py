@@ -248,6 +248,10 @@ class Semantics:
             yield self._finish(t, work, new)
 
     def host_successors(self, state: GlobalState) -> Iterator[Successor]:
+        for work in self._host_steps(state):
+            yield self._finish(HOST, work, work.freeze(state, None))
+
+    def _host_steps(self, state: GlobalState) -> Iterator[_Work]:
         for move, variants in self._host_variants:
             page = state.pages[move.page]
             seen: set[int] = set()
@@ -258,8 +262,7 @@ class Semantics:
                     seen.add(tr.index)
                     work = _Work(state, None)
                     self._apply_transition(work, HOST, move.page, move.op, args, tr, None)
-                    new = work.freeze(state, None)
-                    yield self._finish(HOST, work, new)
+                    yield work
 
     def _finish(self, actor: int, work: _Work, new: GlobalState) -> Successor:
         violation = work.violation
@@ -282,7 +285,7 @@ class Semantics:
         for t, tv in enumerate(state.threads):
             if tv.status == Status.RUNNING and next(iter(self._step_thread(state, t)), None) is not None:
                 return False
-        return next(iter(self.host_successors(state)), None) is None
+        return next(iter(self._host_steps(state)), None) is None
 
     def blocked(self, state: GlobalState, t: int) -> bool:
         """A running thread none of whose next steps is possible (await, host action)."""

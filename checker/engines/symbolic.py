@@ -57,12 +57,18 @@ class _Search:
         reason = u.reason_unknown()
         raise _Unknown("time limit reached" if "timeout" in reason or "canceled" in reason else f"Z3 answered unknown ({reason})")
 
-    def violation_at(self, k: int, props: list[str]) -> Trace | None:
+    def violation_at(self, k: int, props: list[str], *, reduced: bool = True) -> Trace | None:
+        """A shortest run violating one of `props` (in that order) at step k.
+
+        The partial-order reduction keeps every shortest violation; a longer one
+        (the `expect`ed property after another was found) is searched without it.
+        """
         u = self.unrolling
-        if not self.ask(u, u.any_violation(k)):
+        extra = [u.reduced] if reduced else []
+        if not self.ask(u, *extra, u.any_violation(k)):
             return None
         for prop in props:
-            if self.ask(u, u.violation_is(k, prop)):
+            if self.ask(u, *extra, u.violation_is(k, prop)):
                 return self.replay(prop)
         return None
 
@@ -71,9 +77,15 @@ class _Search:
         claims = [StepClaim(actor, state, viol) for (state, viol), actor in zip(states[1:], actors, strict=True)]
         return replay(self.sem, self.s0, claims, prop, self.spec.source.name)
 
-    def path_exists(self, u: Unrolling) -> bool:
-        """Is there a run of u.depth steps without a repeated state? Distinctness is added lazily."""
-        while self.ask(u):
+    def path_exists(self, u: Unrolling, *, reduced: bool = True) -> bool:
+        """Is there a run of u.depth steps without a repeated state? Distinctness is added lazily.
+
+        The reductions (partial order, no shortcuts) keep a shortest run to every state
+        only while no violation occurs within u.depth steps; after one was found (while
+        looking for the expected property) they are left out.
+        """
+        extra = [u.reduced] if reduced else []
+        while self.ask(u, *extra):
             states = [s for s, _ in u.run()[0]]
             first: dict[GlobalState, int] = {}
             repeats = []
@@ -93,7 +105,7 @@ class _Search:
         u = self.unrolling
         u.extend()
         k = u.depth
-        if self.ask(u, u.any_violation(k)):
+        if self.ask(u, u.reduced, u.any_violation(k)):
             return False, f"a violation exists after {self.bound} steps"
         if not self.path_exists(u):
             return True, ""
@@ -140,11 +152,11 @@ def check_symbolic(spec: ir.Spec, bound: int, *, deadline: float, want: str | No
             if shortest is None:
                 shortest = search.violation_at(k, props)
             if shortest is not None and want is not None and want != shortest.violation.prop and wanted is None and want in props:
-                wanted = search.violation_at(k, [want])
+                wanted = search.violation_at(k, [want], reduced=False)
             if shortest is not None and (want is None or want == shortest.violation.prop or wanted is not None):
                 break
-            if not search.path_exists(u):
-                complete = True
+            if not search.path_exists(u, reduced=shortest is None):
+                complete = shortest is None
                 break
         else:
             if shortest is None:

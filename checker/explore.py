@@ -1,0 +1,897 @@
+"""Exploration tools on top of the pipeline: `pagecheck explore` (and `matrix`).
+
+Stage: tools, beside the CLI (they call `check` and `api`, and the reporters for
+traces). Input: an argv list and the spec files it names. Output: a table as text,
+Markdown or JSON on `out`, a progress bar on `err` when it is a terminal, and an exit
+status.
+
+`explore SPEC --move OP` takes each statement that calls OP out of its thread and puts
+it back at every other position of that thread (every gap of every statement list of
+the thread body, nested blocks included), then checks each variant. Variants are built
+on the AST (`syntax.File`), keep the original spans, and are checked against the
+original `SourceFile`, so traces and errors point at the lines of the file as written.
+
+Checks run in worker processes (`-j`). A work item is plain data (file name, text,
+where to move what, options); a worker re-parses the text and rebuilds its variant, so
+nothing is shared between processes and a run with `-j 8` prints exactly what a run
+with `-j 1` prints. `run_matrix` lives in `checker.matrix` and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any, NoReturn, Protocol, TextIO
+
+from . import api
+from . import syntax as ast
+from .check import check_spec as check_tree
+from .errors import InternalError, PagecheckError, SourceError
+from .parser import parse
+from .result import Verdict
+from .source import SourceFile, read_source
+
+EXIT_OK, EXIT_UNMET, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
+SCHEMA_VERSION = 1
+ERROR = "error"
+"""The verdict shown for a variant that fails to check (an input error)."""
+
+# =========================================================================== results
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One check as plain data: what crosses back from a worker process."""
+
+    verdict: str
+    """`safe`, `violation`, `unknown`, or `error` (the variant did not check)."""
+    complete: bool
+    bound: int | None
+    prop: str | None
+    length: int | None
+    """The shortest bad schedule's length (violations only)."""
+    message: str
+    expectation_met: bool | None
+    time_s: float
+    model: str | None
+    """The name of the model the spec was checked against."""
+    report: tuple[str, ...] = ()
+    """The violation and its schedule as the text report shows them (no summary)."""
+    trace: tuple[dict[str, Any], ...] = ()
+    """The schedule as the `--json` report's `trace` steps."""
+    brief: str = ""
+    """For `error`: the first message alone, without its line (groups like errors)."""
+
+    @property
+    def safe(self) -> bool:
+        return self.verdict == Verdict.SAFE
+
+    @property
+    def violation(self) -> bool:
+        return self.verdict == Verdict.VIOLATION
+
+    def describe(self) -> str:
+        """`safe`, `safe (bounded)`, `violation`, `unknown` or `error`."""
+        if self.safe and not self.complete:
+            return "safe (bounded)"
+        return self.verdict
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "complete": self.complete,
+            "bound": self.bound,
+            "property": self.prop,
+            "length": self.length,
+            "message": self.message,
+            "time_s": round(self.time_s, 3),
+            "trace": list(self.trace),
+        }
+
+
+def short_reason(error: PagecheckError, file: str | None = None) -> str:
+    """One line for a table: the first diagnostic and where (`line L` in `file`,
+    `other.pg:L` elsewhere), and how many follow."""
+    if not isinstance(error, SourceError):
+        return f"internal error: {error}"
+    first = error.first
+    text = first.message
+    if first.span is not None:
+        where = "line " if first.span.file == file else f"{first.span.file}:"
+        text = f"{where}{first.span.line}: {text}"
+    if len(error.diagnostics) > 1:
+        text += f" (and {len(error.diagnostics) - 1} more)"
+    return text
+
+
+def check_variant(tree: ast.File, source: SourceFile, options: api.Options) -> Outcome:
+    """Check a (modified) tree against its original source; input errors are data."""
+    from .report.json import trace_json
+    from .report.text import render_trace
+
+    try:
+        spec = check_tree(tree, source, models_dirs=options.models_dirs)
+        result = api.check_spec(spec, options, file=source.name)
+    except (SourceError, InternalError) as error:
+        first = error.first.message if isinstance(error, SourceError) else ""
+        return Outcome(
+            ERROR,
+            False,
+            None,
+            None,
+            None,
+            short_reason(error, source.name),
+            None,
+            0.0,
+            None,
+            brief=first or short_reason(error),
+        )
+    trace = result.trace
+    return Outcome(
+        verdict=str(result.verdict),
+        complete=result.complete,
+        bound=result.bound,
+        prop=result.prop,
+        length=trace.length if trace is not None else None,
+        message=result.message,
+        expectation_met=result.expectation_met,
+        time_s=result.time_s,
+        model=spec.model.name,
+        report=tuple(render_trace(spec, trace).splitlines()) if trace else (),
+        trace=tuple(trace_json(spec, trace)),
+    )
+
+
+def without_expect(tree: ast.File) -> ast.File:
+    """The tree without `expect`: engines then stop at the shortest violation."""
+    return replace(
+        tree, items=tuple(i for i in tree.items if not isinstance(i, ast.ExpectDecl))
+    )
+
+
+# =========================================================================== running
+
+
+class Job(Protocol):
+    """A picklable unit of work: everything a worker needs, as plain data."""
+
+    def run(self) -> Outcome: ...
+
+
+def _run_job(job: Job) -> Outcome:
+    return job.run()
+
+
+class ProgressBar:
+    """`label [#####-----] 3/10` on a terminal's stderr; silent anywhere else."""
+
+    WIDTH = 30
+
+    def __init__(self, err: TextIO, label: str, total: int) -> None:
+        isatty = getattr(err, "isatty", None)
+        self.enabled = bool(isatty is not None and isatty()) and total > 1
+        self.err = err
+        self.label = label
+        self.total = total
+        self.done = 0
+        self._draw()
+
+    def advance(self) -> None:
+        self.done += 1
+        self._draw()
+
+    def close(self) -> None:
+        if self.enabled:
+            width = len(self.label) + self.WIDTH + 2 * len(str(self.total)) + 6
+            self.err.write("\r" + " " * width + "\r")
+            self.err.flush()
+
+    def _draw(self) -> None:
+        if not self.enabled:
+            return
+        filled = self.WIDTH * self.done // max(self.total, 1)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.err.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
+        self.err.flush()
+
+
+def run_jobs(
+    jobs: Sequence[Job], workers: int, progress: ProgressBar | None = None
+) -> list[Outcome]:
+    """Run every job, in worker processes when `workers > 1`; results in job order."""
+    try:
+        if workers <= 1 or len(jobs) <= 1:
+            results = []
+            for job in jobs:
+                results.append(job.run())
+                if progress is not None:
+                    progress.advance()
+            return results
+        return _run_pool(jobs, min(workers, len(jobs)), progress)
+    finally:
+        if progress is not None:
+            progress.close()
+
+
+def _run_pool(
+    jobs: Sequence[Job], workers: int, progress: ProgressBar | None
+) -> list[Outcome]:
+    import multiprocessing
+
+    # Workers start from a clean interpreter (no fork of this process), so checks
+    # cannot depend on anything the parent holds.
+    methods = multiprocessing.get_all_start_methods()
+    context: BaseContext
+    if "forkserver" in methods:
+        forkserver = multiprocessing.get_context("forkserver")
+        forkserver.set_forkserver_preload([__name__, f"{__package__}.report.text"])
+        context = forkserver
+    else:
+        context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures: list[Future[Outcome]] = [pool.submit(_run_job, job) for job in jobs]
+        try:
+            for _ in as_completed(futures):
+                if progress is not None:
+                    progress.advance()
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+
+# ======================================================================= command line
+
+
+class _Exit(Exception):
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse writing to the given streams, raising `_Exit` instead of exiting."""
+
+    def __init__(self, prog: str, description: str, out: TextIO, err: TextIO) -> None:
+        super().__init__(
+            prog=prog,
+            description=description,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        self.out = out
+        self.err = err
+
+    def print_help(self, file: Any = None) -> None:
+        super().print_help(file if file is not None else self.out)
+
+    def print_usage(self, file: Any = None) -> None:
+        super().print_usage(file if file is not None else self.out)
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(self.err)
+        self.err.write(f"{self.prog}: error: {message}\n")
+        raise _Exit(EXIT_INPUT)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            self.err.write(message)
+        raise _Exit(status)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number, got {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {text}")
+    return value
+
+
+def _bound(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of steps, got {text!r}"
+        ) from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"the bound must be ≥ 0, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds, got {text!r}"
+        ) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"the timeout must be > 0 seconds, got {text}")
+    return value
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """`--engine --bound --timeout --models-dir --seed -j`, shared by both commands."""
+    parser.add_argument(
+        "--engine",
+        choices=("z3", "explicit"),
+        default="z3",
+        help="z3 (default) or explicit (breadth-first; deterministic traces)",
+    )
+    parser.add_argument(
+        "--bound", type=_bound, help="steps to explore (overrides each spec's `bound`)"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=api.DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit per check; reaching it gives `unknown` "
+        f"(default {api.DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--models-dir",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="also look for `use NAME` models in DIR (repeatable)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="Z3's random seed")
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive_int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="checks to run in parallel (default: all cores)",
+    )
+
+
+def options_from(ns: argparse.Namespace) -> api.Options:
+    return api.Options(
+        engine=ns.engine,
+        bound=ns.bound,
+        timeout=ns.timeout,
+        models_dirs=tuple(ns.models_dir),
+        seed=ns.seed,
+    )
+
+
+def parse_args(parser: ArgumentParser, args: Sequence[str]) -> argparse.Namespace | int:
+    try:
+        return parser.parse_args(list(args))
+    except _Exit as stop:
+        return stop.status
+
+
+def render_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], *, markdown: bool = False
+) -> list[str]:
+    """Aligned columns (text) or a GitHub table (Markdown); one string per line."""
+    if markdown:
+
+        def cells(row: Sequence[str]) -> str:
+            return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
+
+        return [cells(header), "|" + "|".join("---" for _ in header) + "|"] + [
+            cells(row) for row in rows
+        ]
+    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
+
+    def line(row: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def print_json(doc: dict[str, Any], out: TextIO) -> None:
+    print(json.dumps(doc, indent=2, ensure_ascii=False), file=out)
+
+
+# =========================================================================== moving
+
+
+Block = tuple[ast.Stmt, ...]
+BlockPath = tuple[tuple[int, str], ...]
+"""Where a statement list sits in a thread body: `(index, field)` steps from the body;
+`field` is `then`, `orelse`, `body` or `handler` of the statement at `index`."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Slot:
+    """A statement (`block[index]`) or the gap before it (`index == len` is the end)."""
+
+    block: BlockPath
+    index: int
+
+
+def nested_blocks(stmt: ast.Stmt) -> list[tuple[str, Block]]:
+    """The statement lists directly inside a statement, in source order."""
+    match stmt:
+        case ast.If(then=then, orelse=orelse):
+            return [("then", then)] + (
+                [("orelse", orelse)] if orelse is not None else []
+            )
+        case ast.While(body=body) | ast.Atomic(body=body):
+            return [("body", body)]
+        case ast.ExprStmt(handler=handler) | ast.Assign(handler=handler):
+            return [("handler", handler)] if handler is not None else []
+        case _:
+            return []
+
+
+def get_block(body: Block, path: BlockPath) -> Block:
+    block = body
+    for index, name in path:
+        inner = getattr(block[index], name)
+        assert isinstance(inner, tuple)
+        block = inner
+    return block
+
+
+def set_block(body: Block, path: BlockPath, new: Block) -> Block:
+    """`body` with the statement list at `path` replaced (a new tree, no mutation)."""
+    if not path:
+        return new
+    (index, name), rest = path[0], path[1:]
+    stmt = body[index]
+    inner = getattr(stmt, name)
+    assert isinstance(inner, tuple)
+    changed = replace(stmt, **{name: set_block(inner, rest, new)})  # type: ignore[arg-type]
+    return (*body[:index], changed, *body[index + 1 :])
+
+
+def statements(body: Block, path: BlockPath = ()) -> Iterator[tuple[Slot, ast.Stmt]]:
+    """Every statement of a body, nested ones included, in source order."""
+    block = get_block(body, path)
+    for index, stmt in enumerate(block):
+        yield Slot(path, index), stmt
+        for name, _ in nested_blocks(stmt):
+            yield from statements(body, (*path, (index, name)))
+
+
+def gaps(body: Block, path: BlockPath = ()) -> Iterator[Slot]:
+    """Every place a statement can go, in source order: before each statement of
+    each list, then the end of the list."""
+    block = get_block(body, path)
+    for index, stmt in enumerate(block):
+        yield Slot(path, index)
+        for name, _ in nested_blocks(stmt):
+            yield from gaps(body, (*path, (index, name)))
+    yield Slot(path, len(block))
+
+
+def called_op(stmt: ast.Stmt) -> ast.Call | None:
+    """The operation call a statement makes: `OP(...)` or `x = OP(...)`."""
+    match stmt:
+        case ast.ExprStmt(call=call):
+            return call
+        case ast.Assign(value=ast.Call() as call):
+            return call
+        case _:
+            return None
+
+
+def remove(body: Block, slot: Slot) -> tuple[Block, ast.Stmt]:
+    block = get_block(body, slot.block)
+    stmt = block[slot.index]
+    return set_block(
+        body, slot.block, block[: slot.index] + block[slot.index + 1 :]
+    ), stmt
+
+
+def insert(body: Block, gap: Slot, stmt: ast.Stmt) -> Block:
+    block = get_block(body, gap.block)
+    return set_block(body, gap.block, (*block[: gap.index], stmt, *block[gap.index :]))
+
+
+def threads(tree: ast.File) -> list[tuple[int, ast.ThreadDecl]]:
+    return [(k, i) for k, i in enumerate(tree.items) if isinstance(i, ast.ThreadDecl)]
+
+
+def moved_variant(tree: ast.File, item: int, stmt: Slot, gap: Slot) -> ast.File:
+    """The tree with the statement at `stmt` of thread `tree.items[item]` moved to
+    `gap` (a gap of the body without the statement)."""
+    thread = tree.items[item]
+    assert isinstance(thread, ast.ThreadDecl)
+    body, moved = remove(thread.body, stmt)
+    new_thread = replace(thread, body=insert(body, gap, moved))
+    items = (*tree.items[:item], new_thread, *tree.items[item + 1 :])
+    return replace(tree, items=items)
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """One place to try the moved statement, and how to name it."""
+
+    gap: Slot
+    current: bool
+    label: str
+    """For the table: `line 9 (current)`, `before line 12`, `at end of thread`."""
+    phrase: str
+    """For a sentence: `line 12`, `the end of thread cpu0`."""
+    line: int | None
+    """The line of the statement it goes before; None at the end of a block."""
+
+
+def _block_name(parent: ast.Stmt, field_name: str) -> str:
+    if field_name == "handler":
+        return "fault handler"
+    if field_name == "orelse":
+        return "else-block"
+    if isinstance(parent, ast.While):
+        return "while-block"
+    return "atomic-block" if isinstance(parent, ast.Atomic) else "if-block"
+
+
+def describe_positions(
+    thread: ast.ThreadDecl, stmt: Slot
+) -> tuple[ast.Stmt, list[Position]]:
+    """The statement at `stmt` and every gap of its thread without it, named."""
+    body, moved = remove(thread.body, stmt)
+    lines = [s.span.line for _, s in statements(thread.body)]
+    shared = {n for n in lines if lines.count(n) > 1}
+    positions = []
+    for gap in gaps(body):
+        block = get_block(body, gap.block)
+        if gap == stmt:
+            where = _at(moved, shared)
+            positions.append(
+                Position(
+                    gap,
+                    True,
+                    f"{where} (current)",
+                    f"its current place ({where})",
+                    moved.span.line,
+                )
+            )
+        elif gap.index < len(block):
+            where = _at(block[gap.index], shared)
+            positions.append(
+                Position(
+                    gap, False, f"before {where}", where, block[gap.index].span.line
+                )
+            )
+        elif not gap.block:
+            positions.append(
+                Position(
+                    gap,
+                    False,
+                    "at end of thread",
+                    f"the end of thread {thread.name.name}",
+                    None,
+                )
+            )
+        else:
+            index, name = gap.block[-1]
+            parent = get_block(body, gap.block[:-1])[index]
+            what = f"{_block_name(parent, name)} of line {parent.span.line}"
+            positions.append(
+                Position(
+                    gap, False, f"at end of {what}", f"the end of the {what}", None
+                )
+            )
+    return moved, positions
+
+
+def _at(stmt: ast.Stmt, shared: set[int]) -> str:
+    """`line 9`, or `line 9:14` when another statement of the thread shares the line."""
+    if stmt.span.line in shared:
+        return f"line {stmt.span.line}:{stmt.span.col}"
+    return f"line {stmt.span.line}"
+
+
+def statement_text(stmt: ast.Stmt, source: SourceFile) -> str:
+    """The call as written, `set_unused(p0)` or `r = read(p0)`, without its handler."""
+    call = called_op(stmt)
+    assert call is not None
+    span = call.span
+    line = source.line(span.line)
+    end = span.end_col - 1 if span.end_line == span.line else len(line)
+    text = line[span.col - 1 : end].strip()
+    if isinstance(stmt, ast.Assign):
+        text = f"{stmt.target.name} = {text}"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class MoveJob:
+    """Check the spec `text` with one statement moved (or as written: `gap is None`)."""
+
+    name: str
+    path: str | None
+    text: str
+    item: int
+    stmt: Slot
+    gap: Slot | None
+    options: api.Options
+
+    def run(self) -> Outcome:
+        source = SourceFile(
+            self.name, self.text, Path(self.path) if self.path else None
+        )
+        tree = without_expect(parse(source))
+        if self.gap is not None:
+            tree = moved_variant(tree, self.item, self.stmt, self.gap)
+        return check_variant(tree, source, self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One statement calling the op, where it may go, and the outcome at each place."""
+
+    thread: str
+    text: str
+    line: int
+    col: int
+    positions: tuple[Position, ...]
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def earliest_safe(self) -> int | None:
+        return next((k for k, o in enumerate(self.outcomes) if o.safe), None)
+
+    @property
+    def latest_unsafe(self) -> int | None:
+        """The last violating place before the earliest safe one (or of all, if none
+        is safe): the place whose schedule shows why it must come later."""
+        stop = self.earliest_safe
+        candidates = range(len(self.outcomes) if stop is None else stop)
+        return next(
+            (k for k in reversed(candidates) if self.outcomes[k].violation), None
+        )
+
+    def unsafe_after_safe(self) -> list[int]:
+        first = self.earliest_safe
+        if first is None:
+            return []
+        return [
+            k
+            for k in range(first + 1, len(self.outcomes))
+            if self.outcomes[k].violation
+        ]
+
+    def conclusion(self) -> str:
+        if len(self.positions) <= 1:
+            return f"{self.text} has no other position in thread {self.thread}."
+        first = self.earliest_safe
+        undecided = sum(1 for o in self.outcomes if not (o.safe or o.violation))
+        if first is None:
+            if not any(o.violation for o in self.outcomes):
+                return f"{self.text}: no position could be decided."
+            text = f"{self.text} is unsafe at every position"
+            if undecided:
+                text += f" that could be decided ({undecided} could not)"
+            return text + "."
+        where = self.positions[first]
+        text = f"{self.text} is safe no earlier than {where.phrase}"
+        again = self.unsafe_after_safe()
+        if again:
+            labels = ", ".join(self.positions[k].label for k in again)
+            text += f", but unsafe again {labels}"
+        if not self.outcomes[first].complete:
+            bound = self.outcomes[first].bound
+            text += f"; runs longer than {bound} steps were not checked"
+        return text + "."
+
+    def json(self) -> dict[str, Any]:
+        first, last = self.earliest_safe, self.latest_unsafe
+        return {
+            "thread": self.thread,
+            "statement": self.text,
+            "line": self.line,
+            "col": self.col,
+            "positions": [
+                {
+                    "position": p.label,
+                    "line": p.line,
+                    "current": p.current,
+                    **o.json(),
+                }
+                for p, o in zip(self.positions, self.outcomes, strict=True)
+            ],
+            "earliest_safe": None if first is None else self.positions[first].label,
+            "latest_unsafe": None if last is None else self.positions[last].label,
+            "conclusion": self.conclusion(),
+        }
+
+
+def plan_moves(
+    tree: ast.File, op: str, line: int | None
+) -> list[tuple[int, ast.ThreadDecl, Slot]]:
+    """The statements calling `op` (at `line`, if given): thread item, thread, slot."""
+    found = []
+    for item, thread in threads(tree):
+        for slot, stmt in statements(thread.body):
+            call = called_op(stmt)
+            if call is None or call.name.name != op:
+                continue
+            if line is not None and stmt.span.line != line:
+                continue
+            found.append((item, thread, slot))
+    return found
+
+
+def explore(
+    path: Path,
+    op: str,
+    options: api.Options,
+    *,
+    line: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int], ProgressBar] | None = None,
+) -> list[Move]:
+    """Check every placement of every statement calling `op`; bad input raises."""
+    source = read_source(path)
+    tree = parse(source)
+    check_tree(tree, source, models_dirs=options.models_dirs)  # the spec as written
+    planned = plan_moves(tree, op, line)
+    if not planned:
+        raise SourceError(None, _nothing_calls(tree, op, line), file=source.name)
+    jobs: list[MoveJob] = []
+    shapes: list[tuple[ast.ThreadDecl, Slot, ast.Stmt, list[Position]]] = []
+    for item, thread, slot in planned:
+        moved, positions = describe_positions(thread, slot)
+        shapes.append((thread, slot, moved, positions))
+        if len(positions) <= 1:
+            continue
+        for p in positions:
+            gap = None if p.current else p.gap
+            jobs.append(
+                MoveJob(source.name, str(path), source.text, item, slot, gap, options)
+            )
+    bar = progress(len(jobs)) if progress is not None else None
+    outcomes = iter(run_jobs(jobs, workers, bar))
+    moves = []
+    for thread, _, moved, positions in shapes:
+        mine = tuple(next(outcomes) for _ in positions) if len(positions) > 1 else ()
+        moves.append(
+            Move(
+                thread.name.name,
+                statement_text(moved, source),
+                moved.span.line,
+                moved.span.col,
+                tuple(positions) if len(positions) > 1 else (),
+                mine,
+            )
+        )
+    return moves
+
+
+def _nothing_calls(tree: ast.File, op: str, line: int | None) -> str:
+    called = sorted(
+        {
+            call.name.name
+            for _, thread in threads(tree)
+            for _, stmt in statements(thread.body)
+            if (call := called_op(stmt)) is not None
+        }
+    )
+    where = f" at line {line}" if line is not None else ""
+    listing = ", ".join(called) if called else "none"
+    return f"no statement{where} calls {op!r} (the threads call: {listing})"
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render_explore(path: str, op: str, engine: str, moves: Sequence[Move]) -> str:
+    lines: list[str] = []
+    for move in moves:
+        if lines:
+            lines.append("")
+        head = f"{path}: {move.text} at line {move.line} (thread {move.thread})"
+        if not move.positions:
+            lines.extend([head, f"  {move.conclusion()}"])
+            continue
+        bound = next((o.bound for o in move.outcomes if o.bound is not None), None)
+        head += f": {len(move.positions)} positions, engine {engine}"
+        head += f", bound {bound}" if bound is not None else ""
+        lines.append(head)
+        rows = [
+            [
+                p.label,
+                o.describe(),
+                o.prop or "",
+                str(o.length) if o.length is not None else "",
+                o.message if o.verdict in (ERROR, Verdict.UNKNOWN) else "",
+            ]
+            for p, o in zip(move.positions, move.outcomes, strict=True)
+        ]
+        header = ["position", "verdict", "property", "steps", "note"]
+        if not any(r[4] for r in rows):
+            header, rows = header[:4], [r[:4] for r in rows]
+        lines.extend("  " + t for t in render_table(header, rows))
+        lines.append("")
+        lines.append(move.conclusion())
+        last = move.latest_unsafe
+        if last is not None:
+            o = move.outcomes[last]
+            lines.append(
+                f"Latest unsafe position, {move.positions[last].label}: "
+                f"{o.prop} in {o.length} step{'' if o.length == 1 else 's'}"
+            )
+            lines.extend(o.report)
+    return "\n".join(lines)
+
+
+def explore_json(
+    path: str, op: str, options: api.Options, moves: Sequence[Move]
+) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "command": "explore",
+        "file": path,
+        "op": op,
+        "engine": options.engine,
+        "bound": options.bound,
+        "moves": [m.json() for m in moves],
+    }
+
+
+EXPLORE_HELP = """\
+Move each statement that calls OP to every other position of its thread (every gap
+of every statement list of the thread, nested blocks and fault handlers included)
+and check each variant. Prints the verdict and the shortest bad schedule's length per
+position, the earliest safe position, and the schedule of the latest unsafe one.
+
+exit status: 0 done; 2 input error (the spec as written must check)
+"""
+
+
+def run_explore(args: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """`pagecheck explore SPEC --move OP [options]`."""
+    parser = ArgumentParser("pagecheck explore", EXPLORE_HELP, out, err)
+    parser.add_argument("spec", type=Path, metavar="SPEC", help="the spec file")
+    parser.add_argument(
+        "--move", required=True, metavar="OP", help="the operation whose calls to move"
+    )
+    parser.add_argument(
+        "--line", type=_positive_int, help="move only the call on this line"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    add_common_options(parser)
+    ns = parse_args(parser, args)
+    if isinstance(ns, int):
+        return ns
+    options = options_from(ns)
+    name = str(ns.spec)
+    try:
+        moves = explore(
+            ns.spec,
+            ns.move,
+            options,
+            line=ns.line,
+            workers=ns.jobs,
+            progress=lambda total: ProgressBar(err, f"explore {name}", total),
+        )
+    except SourceError as error:
+        print(error.render(), file=err)
+        return EXIT_INPUT
+    if ns.json:
+        print_json(explore_json(name, ns.move, options, moves), out)
+    else:
+        print(render_explore(name, ns.move, options.engine, moves), file=out)
+    return EXIT_OK
+
+
+def run_matrix(args: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """`pagecheck matrix SPECS... --models M...` (implemented in `checker.matrix`)."""
+    from .matrix import run_matrix as run
+
+    return run(args, out, err)
+
+
+__all__ = ["Outcome", "explore", "run_explore", "run_matrix"]
