@@ -30,7 +30,10 @@ class Diagnostic:
             head = f"{self.file or 'pagecheck'}: error: {self.message}"
             lines = [head]
         else:
-            lines = [f"{self.span.location()}: error: {self.message}", self.span.excerpt()]
+            lines = [
+                f"{self.span.location()}: error: {self.message}",
+                self.span.excerpt(),
+            ]
         for span, note in self.notes:
             where = f"{span.location()}: " if span is not None else ""
             lines.append(f"{where}note: {note}")

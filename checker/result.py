@@ -76,5 +76,9 @@ def expectation_met(spec: ir.Spec, outcome: EngineOutcome) -> bool:
         return False
     if expect.prop is None:
         return True
-    found = {t.violation.prop for t in (outcome.trace, outcome.expected_trace) if t is not None}
+    found = {
+        t.violation.prop
+        for t in (outcome.trace, outcome.expected_trace)
+        if t is not None
+    }
     return expect.prop in found

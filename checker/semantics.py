@@ -82,8 +82,17 @@ class Successor:
     violation: Violation | None
 
 
+_DEFAULTS: dict[ir.ValueType, ir.Value] = {
+    "int": 0,
+    "bool": False,
+    "result": "ok",
+    "state": 0,
+}
+
+
 def default_value(t: ir.ValueType) -> ir.Value:
-    return {"int": 0, "bool": False, "result": "ok", "state": 0}[t]
+    """What a local holds before its first assignment."""
+    return _DEFAULTS[t]
 
 
 def initial_state(spec: ir.Spec) -> GlobalState:
@@ -130,9 +139,13 @@ def evaluate(
         case ir.Neg(operand):
             return -_int(evaluate(operand, state, locals_, tells))
         case ir.BoolOp("and", left, right):
-            return bool(evaluate(left, state, locals_, tells)) and bool(evaluate(right, state, locals_, tells))
+            return bool(evaluate(left, state, locals_, tells)) and bool(
+                evaluate(right, state, locals_, tells)
+            )
         case ir.BoolOp(_, left, right):
-            return bool(evaluate(left, state, locals_, tells)) or bool(evaluate(right, state, locals_, tells))
+            return bool(evaluate(left, state, locals_, tells)) or bool(
+                evaluate(right, state, locals_, tells)
+            )
         case ir.Arith(op, left, right):
             a = _int(evaluate(left, state, locals_, tells))
             b = _int(evaluate(right, state, locals_, tells))
@@ -214,7 +227,13 @@ class Semantics:
         self.model = spec.model
         self.props = spec.properties
         self._host_variants = [
-            (move, [dict(zip(op.params, vals, strict=True)) for vals in itertools.product((0, 1), repeat=len(op.params))])
+            (
+                move,
+                [
+                    dict(zip(op.params, vals, strict=True))
+                    for vals in itertools.product((0, 1), repeat=len(op.params))
+                ],
+            )
             for move in spec.host_moves
             for op in [self.model.op(move.op)]
         ]
@@ -261,7 +280,9 @@ class Semantics:
                         continue
                     seen.add(tr.index)
                     work = _Work(state, None)
-                    self._apply_transition(work, HOST, move.page, move.op, args, tr, None)
+                    self._apply_transition(
+                        work, HOST, move.page, move.op, args, tr, None
+                    )
                     yield work
 
     def _finish(self, actor: int, work: _Work, new: GlobalState) -> Successor:
@@ -274,22 +295,34 @@ class Semantics:
         if "never" in self.props:
             for n in self.spec.nevers:
                 if evaluate(n.cond, state, ()):
-                    return Violation("never", f"the `never` condition holds: {_source_text(n.cond.span)}", n.span)
+                    return Violation(
+                        "never",
+                        f"the `never` condition holds: {_source_text(n.cond.span)}",
+                        n.span,
+                    )
         if "deadlock" in self.props and self.is_deadlocked(state):
-            return Violation("deadlock", "no step is possible, but a thread has not finished", None)
+            return Violation(
+                "deadlock", "no step is possible, but a thread has not finished", None
+            )
         return None
 
     def is_deadlocked(self, state: GlobalState) -> bool:
         if all(tv.status != Status.RUNNING for tv in state.threads):
             return False
         for t, tv in enumerate(state.threads):
-            if tv.status == Status.RUNNING and next(iter(self._step_thread(state, t)), None) is not None:
+            if (
+                tv.status == Status.RUNNING
+                and next(iter(self._step_thread(state, t)), None) is not None
+            ):
                 return False
         return next(iter(self._host_steps(state)), None) is None
 
     def blocked(self, state: GlobalState, t: int) -> bool:
         """A running thread none of whose next steps is possible (await, host action)."""
-        return state.threads[t].status == Status.RUNNING and next(iter(self._step_thread(state, t)), None) is None
+        return (
+            state.threads[t].status == Status.RUNNING
+            and next(iter(self._step_thread(state, t)), None) is None
+        )
 
     # -- threads
     def _step_thread(self, state: GlobalState, t: int) -> Iterator[_Work]:
@@ -326,14 +359,22 @@ class Semantics:
         if work.status == Status.RUNNING and work.pc == thread.end:
             work.status = Status.DONE
 
-    def _run_atomic(self, work: _Work, t: int, thread: ir.Thread, exit_pc: int) -> Iterator[_Work]:
-        if work.pc == exit_pc or work.violation is not None or work.status != Status.RUNNING:
+    def _run_atomic(
+        self, work: _Work, t: int, thread: ir.Thread, exit_pc: int
+    ) -> Iterator[_Work]:
+        if (
+            work.pc == exit_pc
+            or work.violation is not None
+            or work.status != Status.RUNNING
+        ):
             yield work
             return
         for nxt in self._exec(work, t, thread, thread.instrs[work.pc]):
             yield from self._run_atomic(nxt, t, thread, exit_pc)
 
-    def _exec(self, work: _Work, t: int, thread: ir.Thread, instr: ir.Instr) -> Iterator[_Work]:
+    def _exec(
+        self, work: _Work, t: int, thread: ir.Thread, instr: ir.Instr
+    ) -> Iterator[_Work]:
         """Execute one instruction; yields each outcome (several for a nondeterministic op)."""
         match instr:
             case ir.AssignInstr(target, value, nxt):
@@ -341,7 +382,9 @@ class Semantics:
                 v = evaluate(value, work, work.locals, tells)
                 self._tell(work, thread, tells)
                 self._store(work, target, v)
-                work.events.append(Event(t, "assign", instr.span, target=target.name, assigned=v))
+                work.events.append(
+                    Event(t, "assign", instr.span, target=target.name, assigned=v)
+                )
                 work.pc = nxt
                 yield work
             case ir.AssertInstr(cond, message, nxt):
@@ -351,7 +394,9 @@ class Semantics:
                 work.events.append(Event(t, "assert", instr.span, result=ok))
                 if not ok and "assertion" in self.props:
                     text = message or _source_text(cond.span)
-                    work.violation = Violation("assertion", f"assertion failed: {text}", instr.span)
+                    work.violation = Violation(
+                        "assertion", f"assertion failed: {text}", instr.span
+                    )
                 work.pc = nxt
                 yield work
             case ir.BranchInstr(kind, cond, then, orelse):
@@ -366,7 +411,9 @@ class Semantics:
             case ir.AwaitInstr() | ir.AtomicInstr():
                 raise AssertionError("await and atomic are handled at step level")
 
-    def _exec_op(self, work: _Work, t: int, thread: ir.Thread, instr: ir.OpInstr) -> Iterator[_Work]:
+    def _exec_op(
+        self, work: _Work, t: int, thread: ir.Thread, instr: ir.OpInstr
+    ) -> Iterator[_Work]:
         op = instr.op
         args = dict(instr.args)
         page = work.pages[instr.page]
@@ -379,7 +426,17 @@ class Semantics:
         if not matches:
             if thread.is_host:
                 return  # a host action waits until the model enables it
-            event = Event(t, op.name, instr.span, instr.page, instr.args, value, None, page.state, page.state)
+            event = Event(
+                t,
+                op.name,
+                instr.span,
+                instr.page,
+                instr.args,
+                value,
+                None,
+                page.state,
+                page.state,
+            )
             work.events.append(event)
             if "undefined" in self.props:
                 work.violation = Violation(
@@ -394,10 +451,14 @@ class Semantics:
             return
         for k, tr in enumerate(matches):
             branch = work.clone() if k + 1 < len(matches) else work
-            self._apply_transition(branch, t, instr.page, op.name, args, tr, instr, value, thread)
+            self._apply_transition(
+                branch, t, instr.page, op.name, args, tr, instr, value, thread
+            )
             yield branch
 
-    def _matching(self, page: PageVal, op: str, args: dict[str, int]) -> list[ir.Transition]:
+    def _matching(
+        self, page: PageVal, op: str, args: dict[str, int]
+    ) -> list[ir.Transition]:
         return [
             tr
             for tr in self._transitions_by_op.get(op, ())
@@ -446,13 +507,18 @@ class Semantics:
         completed = not tr.fault
         violation: Violation | None = None
         if tr.fault and "fault" in self.props:
-            violation = Violation("fault", f"{op_name} of page {pname} faulted in state {model.state_name(after)}", instr.span if instr else None)
+            violation = Violation(
+                "fault",
+                f"{op_name} of page {pname} faulted in state {model.state_name(after)}",
+                instr.span if instr else None,
+            )
         if completed and op.kind == "access":
             if op.is_write:
                 if not valid and not warned and "silent-loss" in self.props:
                     violation = Violation(
                         "silent-loss",
-                        f"write to page {pname} in state {model.state_name(after)}: the host discarded its content and the guest was never told",
+                        f"write to page {pname} in state {model.state_name(after)}: the host "
+                        "discarded its content and the guest was never told",
                         instr.span if instr else None,
                     )
                 data = value if value is not None else 0
@@ -462,7 +528,8 @@ class Semantics:
                 if not valid and "silent-loss" in self.props:
                     violation = Violation(
                         "silent-loss",
-                        f"read of page {pname} in state {model.state_name(after)} returned {result}: the content was lost and no fault told the guest",
+                        f"read of page {pname} in state {model.state_name(after)} returned "
+                        f"{result}: the content was lost and no fault told the guest",
                         instr.span if instr else None,
                     )
         if completed:
@@ -472,7 +539,19 @@ class Semantics:
         if target is not None and completed and result is not None:
             self._store(work, target, result)
         work.events.append(
-            Event(actor, op_name, instr.span if instr else None, page_index, tuple(sorted(args.items())) if instr is None else instr.args, value, result, before, after, target.name if target is not None and completed else None, result if target is not None and completed else None)
+            Event(
+                actor,
+                op_name,
+                instr.span if instr else None,
+                page_index,
+                tuple(sorted(args.items())) if instr is None else instr.args,
+                value,
+                result,
+                before,
+                after,
+                target.name if target is not None and completed else None,
+                result if target is not None and completed else None,
+            )
         )
         if violation is not None:
             work.violation = violation

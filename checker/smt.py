@@ -16,7 +16,7 @@ overflow (an interval bound over the spec's assignments), so arithmetic is exact
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,11 +67,16 @@ def int_width(spec: ir.Spec, steps: int) -> int:
         for instr in thread.instrs:
             for e in _instr_exprs(instr):
                 visit(e)
-            if isinstance(instr, ir.AssignInstr) and _is_int_target(thread, instr.target):
+            if isinstance(instr, ir.AssignInstr) and _is_int_target(
+                thread, instr.target
+            ):
                 writers.append(instr.value)
             if isinstance(instr, ir.OpInstr) and instr.value is not None:
                 writers.append(instr.value)
-        per_step = max(per_step, sum(1 for i in thread.instrs if isinstance(i, ir.AssignInstr | ir.OpInstr)))
+        per_step = max(
+            per_step,
+            sum(1 for i in thread.instrs if isinstance(i, ir.AssignInstr | ir.OpInstr)),
+        )
     for n in spec.nevers:
         visit(n.cond)
     magnitude = max(consts)
@@ -160,7 +165,9 @@ class Layout:
         self.spec = spec
         self.model = spec.model
         self.int_bits = int_width(spec, steps)
-        self.state_bits = _bits(len(self.model.guest_states) * len(self.model.host_states))
+        self.state_bits = _bits(
+            len(self.model.guest_states) * len(self.model.host_states)
+        )
         self.pc_bits = [_bits(t.end + 1) for t in spec.threads]
 
     def int_val(self, v: int) -> Any:
@@ -219,7 +226,12 @@ class Layout:
         out += [self.int_val(v) for v in state.vars]
         for k, tv in enumerate(state.threads):
             out += [z3.BitVecVal(tv.pc, self.pc_bits[k]), z3.BitVecVal(tv.status, 2)]
-            out += [self.value(v, ty) for v, (_, ty) in zip(tv.locals, self.spec.threads[k].locals, strict=True)]
+            out += [
+                self.value(v, ty)
+                for v, (_, ty) in zip(
+                    tv.locals, self.spec.threads[k].locals, strict=True
+                )
+            ]
         out.append(z3.BitVecVal(0, VIOL_BITS))
         return out
 
@@ -253,7 +265,9 @@ class Layout:
                     locals_.append("ok" if z3.is_true(ev(x)) else "fail")
                 else:
                     locals_.append(z3.is_true(ev(x)))
-            threads.append(ThreadVal(ev(t.pc).as_long(), ev(t.status).as_long(), tuple(locals_)))
+            threads.append(
+                ThreadVal(ev(t.pc).as_long(), ev(t.status).as_long(), tuple(locals_))
+            )
         code = ev(sym.viol).as_long()
         return GlobalState(pages, vars_, tuple(threads)), CODE_PROPERTY.get(code)
 
@@ -275,7 +289,10 @@ class _Path:
 
     def fork(self) -> _Path:
         return _Path(
-            [SymPage(p.state, list(p.flags), p.data, p.valid, p.warned) for p in self.pages],
+            [
+                SymPage(p.state, list(p.flags), p.data, p.valid, p.warned)
+                for p in self.pages
+            ],
             list(self.vars),
             list(self.locals),
             self.pc,
@@ -309,13 +326,27 @@ class _Executor:
         self._nh = nh
 
     def is_lost(self, state: Any) -> Any:
-        return z3.Or([state == self.L.state_val(i) for i in self._lost]) if self._lost else z3.BoolVal(False)
+        return (
+            z3.Or([state == self.L.state_val(i) for i in self._lost])
+            if self._lost
+            else z3.BoolVal(False)
+        )
 
     def is_unused(self, state: Any) -> Any:
-        return z3.Or([state == self.L.state_val(i) for i in self._unused]) if self._unused else z3.BoolVal(False)
+        return (
+            z3.Or([state == self.L.state_val(i) for i in self._unused])
+            if self._unused
+            else z3.BoolVal(False)
+        )
 
     # -- expressions
-    def expr(self, e: ir.Expr, path: _Path, tells: list[tuple[int, Any]] | None, when: Any = None) -> Any:
+    def expr(
+        self,
+        e: ir.Expr,
+        path: _Path,
+        tells: list[tuple[int, Any]] | None,
+        when: Any = None,
+    ) -> Any:
         L = self.L
         match e:
             case ir.Const(value, ty):
@@ -345,13 +376,22 @@ class _Executor:
                 return x + y if op == "+" else x - y
             case ir.Compare(op, a, b):
                 x, y = self.expr(a, path, tells, when), self.expr(b, path, tells, when)
-                return {"==": lambda: x == y, "!=": lambda: x != y, "<": lambda: x < y, "<=": lambda: x <= y, ">": lambda: x > y, ">=": lambda: x >= y}[op]()
+                return {
+                    "==": lambda: x == y,
+                    "!=": lambda: x != y,
+                    "<": lambda: x < y,
+                    "<=": lambda: x <= y,
+                    ">": lambda: x > y,
+                    ">=": lambda: x >= y,
+                }[op]()
             case ir.Member(x, items):
                 v = self.expr(x, path, tells, when)
                 return z3.Or([v == self.expr(i, path, tells, when) for i in items])
         raise AssertionError(e)
 
-    def tell(self, path: _Path, thread: ir.Thread, tells: list[tuple[int, Any]]) -> None:
+    def tell(
+        self, path: _Path, thread: ir.Thread, tells: list[tuple[int, Any]]
+    ) -> None:
         if thread.is_host:
             return
         for page, when in tells:
@@ -368,7 +408,9 @@ class _Executor:
     def thread_paths(self, t: int, pc: int) -> list[_Path]:
         thread = self.spec.threads[t]
         tv = self.cur.threads[t]
-        start = _Path(self.cur.pages, self.cur.vars, tv.locals, pc, int(Status.RUNNING)).fork()
+        start = _Path(
+            self.cur.pages, self.cur.vars, tv.locals, pc, int(Status.RUNNING)
+        ).fork()
         instr = thread.instrs[pc]
         if isinstance(instr, ir.AwaitInstr):
             holds = self.cond(instr.cond, start, thread)
@@ -379,7 +421,10 @@ class _Executor:
             if instr.guard is not None:
                 start.conds.append(self.cond(instr.guard, start, thread))
             start.pc = instr.entry
-            return [self._settle(p, thread) for p in self._run_atomic(start, t, thread, instr.next)]
+            return [
+                self._settle(p, thread)
+                for p in self._run_atomic(start, t, thread, instr.next)
+            ]
         return [self._settle(p, thread) for p in self._exec(start, t, thread, instr)]
 
     @staticmethod
@@ -388,7 +433,9 @@ class _Executor:
             path.status = int(Status.DONE)
         return path
 
-    def _run_atomic(self, path: _Path, t: int, thread: ir.Thread, exit_pc: int) -> list[_Path]:
+    def _run_atomic(
+        self, path: _Path, t: int, thread: ir.Thread, exit_pc: int
+    ) -> list[_Path]:
         if path.pc == exit_pc or path.viol or path.status != Status.RUNNING:
             return [path]
         out = []
@@ -396,7 +443,9 @@ class _Executor:
             out.extend(self._run_atomic(nxt, t, thread, exit_pc))
         return out
 
-    def _exec(self, path: _Path, t: int, thread: ir.Thread, instr: ir.Instr) -> list[_Path]:
+    def _exec(
+        self, path: _Path, t: int, thread: ir.Thread, instr: ir.Instr
+    ) -> list[_Path]:
         match instr:
             case ir.AssignInstr(target, value, nxt):
                 v = self.cond(value, path, thread)
@@ -436,11 +485,14 @@ class _Executor:
         return [
             tr
             for tr in self.model.transitions
-            if tr.op == op and (args is None or all(args.get(k) == v for k, v in tr.args))
+            if tr.op == op
+            and (args is None or all(args.get(k) == v for k, v in tr.args))
         ]
 
     def _match_cond(self, tr: ir.Transition, page: SymPage) -> Any:
-        in_source = z3.Or([page.state == self.L.state_val(s) for s in sorted(tr.sources)])
+        in_source = z3.Or(
+            [page.state == self.L.state_val(s) for s in sorted(tr.sources)]
+        )
         return z3.And(in_source, self._guard(tr.guard, page))
 
     def _guard(self, g: ir.Guard | None, page: SymPage) -> Any:
@@ -459,7 +511,9 @@ class _Executor:
                 return z3.Or(self._guard(a, page), self._guard(b, page))
         raise AssertionError(g)
 
-    def _exec_op(self, path: _Path, t: int, thread: ir.Thread, instr: ir.OpInstr) -> list[_Path]:
+    def _exec_op(
+        self, path: _Path, t: int, thread: ir.Thread, instr: ir.OpInstr
+    ) -> list[_Path]:
         value = None
         if instr.value is not None:
             value = self.cond(instr.value, path, thread)
@@ -484,7 +538,9 @@ class _Executor:
     def host_paths(self, move: ir.HostMove) -> list[_Path]:
         out = []
         for tr in self._candidates(move.op, None):
-            path = _Path(self.cur.pages, self.cur.vars, [], 0, int(Status.RUNNING)).fork()
+            path = _Path(
+                self.cur.pages, self.cur.vars, [], 0, int(Status.RUNNING)
+            ).fork()
             path.conds.append(self._match_cond(tr, path.pages[move.page]))
             out.extend(self._apply(path, move.page, tr, None, None, None))
         return out
@@ -508,9 +564,15 @@ class _Executor:
         if tr.target is not None and self.model.is_lost(tr.target):
             discard = z3.Not(self.is_lost(before))
             valid = z3.If(discard, z3.BoolVal(False), valid)
-            warned = z3.If(discard, z3.Or(self.is_unused(before), self.is_unused(after)), warned)
+            warned = z3.If(
+                discard, z3.Or(self.is_unused(before), self.is_unused(after)), warned
+            )
         flags = [
-            z3.BoolVal(True) if tr.sets >> f & 1 and not tr.clears >> f & 1 else z3.BoolVal(False) if tr.clears >> f & 1 else b
+            z3.BoolVal(True)
+            if tr.sets >> f & 1 and not tr.clears >> f & 1
+            else z3.BoolVal(False)
+            if tr.clears >> f & 1
+            else b
             for f, b in enumerate(page.flags)
         ]
         guest = thread is not None and not thread.is_host
@@ -550,7 +612,11 @@ class _Executor:
                     paths.append(bad)
         if completed:
             flags = [
-                z3.BoolVal(True) if op.sets >> f & 1 and not op.clears >> f & 1 else z3.BoolVal(False) if op.clears >> f & 1 else b
+                z3.BoolVal(True)
+                if op.sets >> f & 1 and not op.clears >> f & 1
+                else z3.BoolVal(False)
+                if op.clears >> f & 1
+                else b
                 for f, b in enumerate(flags)
             ]
         for p in paths:
@@ -579,7 +645,15 @@ class Unrolling:
     steps" is one query at step k.
     """
 
-    def __init__(self, spec: ir.Spec, horizon: int, *, seed: int = 0, allow_stutter: bool = False, initial: GlobalState) -> None:
+    def __init__(
+        self,
+        spec: ir.Spec,
+        horizon: int,
+        *,
+        seed: int = 0,
+        allow_stutter: bool = False,
+        initial: GlobalState,
+    ) -> None:
         self.spec = spec
         self.layout = Layout(spec, horizon)
         self.solver = _new_solver()
@@ -591,7 +665,12 @@ class Unrolling:
         s0 = self.layout.fresh("0")
         self.states: list[SymState] = [s0]
         self.selectors: list[Any] = []
-        self.solver.add(*[a == b for a, b in zip(s0.leaves(), self.layout.concrete(initial), strict=True)])
+        self.solver.add(
+            *[
+                a == b
+                for a, b in zip(s0.leaves(), self.layout.concrete(initial), strict=True)
+            ]
+        )
         self.checks = 0
         self._assumption_ids = itertools.count()
         self.groups: list[Any] = []
@@ -607,12 +686,24 @@ class Unrolling:
         for t, thread in enumerate(spec.threads):
             tv = self._cur.threads[t]
             for pc in range(thread.end):
-                at = z3.And(tv.pc == z3.BitVecVal(pc, L.pc_bits[t]), tv.status == z3.BitVecVal(int(Status.RUNNING), 2))
+                at = z3.And(
+                    tv.pc == z3.BitVecVal(pc, L.pc_bits[t]),
+                    tv.status == z3.BitVecVal(int(Status.RUNNING), 2),
+                )
                 for path in ex.thread_paths(t, pc):
                     moves.append(self._move(t, t, at, path, cur_leaves, thread_index=t))
         for hm in spec.host_moves:
             for path in ex.host_paths(hm):
-                moves.append(self._move(HOST, len(spec.threads) + hm.page, z3.BoolVal(True), path, cur_leaves, thread_index=None))
+                moves.append(
+                    self._move(
+                        HOST,
+                        len(spec.threads) + hm.page,
+                        z3.BoolVal(True),
+                        path,
+                        cur_leaves,
+                        thread_index=None,
+                    )
+                )
         self.moves = moves
         self._commuting = self._commuting_groups(cur_leaves)
         n = len(moves) + (1 if self.allow_stutter else 0)
@@ -620,7 +711,11 @@ class Unrolling:
         sel = z3.BitVec("sel@cur", self.sel_bits)
         self._sel = sel
         no_violation = self._cur.viol == z3.BitVecVal(0, VIOL_BITS)
-        parts = [z3.ULT(sel, z3.BitVecVal(n, self.sel_bits))] if n < 2**self.sel_bits else []
+        parts = (
+            [z3.ULT(sel, z3.BitVecVal(n, self.sel_bits))]
+            if n < 2**self.sel_bits
+            else []
+        )
         for m, move in enumerate(moves):
             parts.append(z3.Implies(sel == m, z3.And(move.enabled, no_violation)))
         nxt_leaves = self._nxt.leaves()
@@ -636,10 +731,12 @@ class Unrolling:
         step_viol: Any = z3.BitVecVal(0, VIOL_BITS)
         for m, move in enumerate(moves):
             if move.viol:
-                step_viol = z3.If(sel == m, z3.BitVecVal(move.viol, VIOL_BITS), step_viol)
+                step_viol = z3.If(
+                    sel == m, z3.BitVecVal(move.viol, VIOL_BITS), step_viol
+                )
         parts.append(nxt_leaves[viol_index] == self._state_violation(step_viol))
         self.template = z3.And(parts)
-        self._pairs_cur = cur_leaves + [sel]
+        self._pairs_cur = [*cur_leaves, sel]
         self._successor = self._successor_template(cur_leaves, nxt_leaves)
 
     def _move(
@@ -654,7 +751,12 @@ class Unrolling:
     ) -> Move:
         L = self.layout
         spec = self.spec
-        new = SymState(path.pages, path.vars, [SymThread(t.pc, t.status, list(t.locals)) for t in self._cur.threads], self._cur.viol)
+        new = SymState(
+            path.pages,
+            path.vars,
+            [SymThread(t.pc, t.status, list(t.locals)) for t in self._cur.threads],
+            self._cur.viol,
+        )
         if thread_index is not None:
             new.threads[thread_index] = SymThread(
                 z3.BitVecVal(path.pc, L.pc_bits[thread_index]),
@@ -678,7 +780,9 @@ class Unrolling:
         for move in self.moves:
             if move.viol:
                 continue
-            same = [nxt_leaves[i] == move.updates.get(i, cur_leaves[i]) for i in range(n)]
+            same = [
+                nxt_leaves[i] == move.updates.get(i, cur_leaves[i]) for i in range(n)
+            ]
             options.append(z3.And(move.enabled, *same))
         return z3.Or(options) if options else z3.BoolVal(False)
 
@@ -720,14 +824,31 @@ class Unrolling:
         if "deadlock" in spec.properties:
             pairs = list(zip(self._cur.leaves(), nxt.leaves(), strict=True))
             enabled_next = [z3.substitute(m.enabled, *pairs) for m in self.moves]
-            running = z3.Or([t.status == z3.BitVecVal(int(Status.RUNNING), 2) for t in nxt.threads]) if nxt.threads else z3.BoolVal(False)
-            stuck = z3.And(running, z3.Not(z3.Or(enabled_next))) if enabled_next else running
-            result = z3.If(stuck, z3.BitVecVal(PROPERTY_CODE["deadlock"], VIOL_BITS), result)
+            running = (
+                z3.Or(
+                    [
+                        t.status == z3.BitVecVal(int(Status.RUNNING), 2)
+                        for t in nxt.threads
+                    ]
+                )
+                if nxt.threads
+                else z3.BoolVal(False)
+            )
+            stuck = (
+                z3.And(running, z3.Not(z3.Or(enabled_next)))
+                if enabled_next
+                else running
+            )
+            result = z3.If(
+                stuck, z3.BitVecVal(PROPERTY_CODE["deadlock"], VIOL_BITS), result
+            )
         if "never" in spec.properties and spec.nevers:
             probe = _Path(nxt.pages, nxt.vars, [], 0, 0)
             ex = _Executor(L, nxt)
             holds = z3.Or([ex.expr(n.cond, probe, None) for n in spec.nevers])
-            result = z3.If(holds, z3.BitVecVal(PROPERTY_CODE["never"], VIOL_BITS), result)
+            result = z3.If(
+                holds, z3.BitVecVal(PROPERTY_CODE["never"], VIOL_BITS), result
+            )
         return z3.If(step_viol != z3.BitVecVal(0, VIOL_BITS), step_viol, result)
 
     # -- unrolling
@@ -746,17 +867,26 @@ class Unrolling:
         step = z3.substitute(self.template, *pairs)
         if self.allow_stutter:
             stutter = sel == len(self.moves)
-            same = z3.And([a == b for a, b in zip(cur.leaves(), new.leaves(), strict=True)])
+            same = z3.And(
+                [a == b for a, b in zip(cur.leaves(), new.leaves(), strict=True)]
+            )
             step = z3.If(stutter, same, step)
         self.solver.add(step)
         if self._commuting and not self.allow_stutter:
             group = z3.BitVec(f"group@{k - 1}", self._group_bits)
-            self.solver.add(*[z3.Implies(sel == m, group == move.group) for m, move in enumerate(self.moves)])
+            self.solver.add(
+                *[
+                    z3.Implies(sel == m, group == move.group)
+                    for m, move in enumerate(self.moves)
+                ]
+            )
             if self.groups:
                 previous = self.groups[-1]
                 self.solver.add(
                     *[
-                        z3.Implies(self.reduced, z3.Not(z3.And(previous == b, group == a)))
+                        z3.Implies(
+                            self.reduced, z3.Not(z3.And(previous == b, group == a))
+                        )
                         for a, b in self._commuting
                     ]
                 )
@@ -770,7 +900,9 @@ class Unrolling:
             pairs = list(zip(self._cur.leaves(), before.leaves(), strict=True))
             pairs += list(zip(self._nxt.leaves(), new.leaves(), strict=True))
             shortcut = z3.substitute(self._successor, *pairs)
-            self.solver.add(z3.Implies(z3.And(self.reduced, self.no_violation(k)), z3.Not(shortcut)))
+            self.solver.add(
+                z3.Implies(z3.And(self.reduced, self.no_violation(k)), z3.Not(shortcut))
+            )
 
     def formula_size(self) -> int:
         return _dag_size(self.template) * max(1, self.depth)
@@ -799,10 +931,27 @@ class Unrolling:
         return self.states[k].viol == z3.BitVecVal(0, VIOL_BITS)
 
     def equals_state(self, k: int, state: GlobalState) -> Any:
-        return z3.And([a == b for a, b in zip(self.states[k].leaves(), self.layout.concrete(state), strict=True)])
+        return z3.And(
+            [
+                a == b
+                for a, b in zip(
+                    self.states[k].leaves(), self.layout.concrete(state), strict=True
+                )
+            ]
+        )
+
+    def differs_from(self, k: int, state: GlobalState) -> Any:
+        return z3.Not(self.equals_state(k, state))
 
     def differs(self, i: int, j: int) -> Any:
-        return z3.Or([a != b for a, b in zip(self.states[i].leaves(), self.states[j].leaves(), strict=True)])
+        return z3.Or(
+            [
+                a != b
+                for a, b in zip(
+                    self.states[i].leaves(), self.states[j].leaves(), strict=True
+                )
+            ]
+        )
 
     def add(self, constraint: Any) -> None:
         self.solver.add(constraint)
@@ -863,7 +1012,6 @@ def is_unsat(answer: Any) -> bool:
 
 
 __all__ = ["Layout", "Unrolling", "int_width", "is_sat", "is_unsat", "z3_version"]
-_ = (Callable, Sequence)
 
 
 def _new_solver() -> Any:

@@ -80,7 +80,9 @@ def read_source(path: Path, name: str | None = None) -> SourceFile:
     except IsADirectoryError:
         raise SourceError(None, f"{display} is a directory", file=display) from None
     except OSError as exc:
-        raise SourceError(None, f"cannot read {display}: {exc.strerror}", file=display) from None
+        raise SourceError(
+            None, f"cannot read {display}: {exc.strerror}", file=display
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -229,7 +229,18 @@ class InSet:
     span: Span = SPAN
 
 
-Expr = IntLit | BoolLit | ResultLit | Name | DottedState | StateOf | Call | Unary | Binary | InSet
+Expr = (
+    IntLit
+    | BoolLit
+    | ResultLit
+    | Name
+    | DottedState
+    | StateOf
+    | Call
+    | Unary
+    | Binary
+    | InSet
+)
 
 
 # --------------------------------------------------------------------------- statements

@@ -39,16 +39,26 @@ class StepClaim:
     violation: str | None
 
 
-def replay(sem: Semantics, initial: GlobalState, claims: Sequence[StepClaim], prop: str, spec_name: str) -> Trace:
+def replay(
+    sem: Semantics,
+    initial: GlobalState,
+    claims: Sequence[StepClaim],
+    prop: str,
+    spec_name: str,
+) -> Trace:
     """The concrete run that matches the claims, or InternalError if there is none."""
     if initial != sem.initial():
-        raise InternalError(f"{spec_name}: the counterexample starts in a state that is not the spec's initial state")
+        raise InternalError(
+            f"{spec_name}: the counterexample does not start in the spec's initial state"
+        )
     state = initial
     steps: list[Successor] = []
     if not claims:
         violation = sem.initial_violation(initial)
         if violation is None or violation.prop != prop:
-            raise InternalError(f"{spec_name}: the claimed {prop} violation in the initial state does not replay")
+            raise InternalError(
+                f"{spec_name}: the claimed {prop} violation in the initial state does not replay"
+            )
         return Trace(initial, (), violation)
     for k, claim in enumerate(claims, start=1):
         last = k == len(claims)
@@ -62,14 +72,19 @@ def replay(sem: Semantics, initial: GlobalState, claims: Sequence[StepClaim], pr
                 break
         if match is None:
             raise InternalError(
-                f"{spec_name}: step {k} of the counterexample does not replay on the concrete semantics "
+                f"{spec_name}: step {k} of the counterexample does not replay on the "
+                "concrete semantics "
                 f"(actor {claim.actor}, claimed violation {claim.violation})"
             )
         if not last and match.violation is not None:
-            raise InternalError(f"{spec_name}: the counterexample continues after a violation at step {k}")
+            raise InternalError(
+                f"{spec_name}: the counterexample continues after a violation at step {k}"
+            )
         steps.append(match)
         state = match.state
     final = steps[-1].violation
     if final is None or final.prop != prop:
-        raise InternalError(f"{spec_name}: the counterexample does not end in a {prop} violation")
+        raise InternalError(
+            f"{spec_name}: the counterexample does not end in a {prop} violation"
+        )
     return Trace(initial, tuple(steps), final)

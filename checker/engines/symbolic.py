@@ -55,9 +55,15 @@ class _Search:
         if is_unsat(answer):
             return False
         reason = u.reason_unknown()
-        raise _Unknown("time limit reached" if "timeout" in reason or "canceled" in reason else f"Z3 answered unknown ({reason})")
+        raise _Unknown(
+            "time limit reached"
+            if "timeout" in reason or "canceled" in reason
+            else f"Z3 answered unknown ({reason})"
+        )
 
-    def violation_at(self, k: int, props: list[str], *, reduced: bool = True) -> Trace | None:
+    def violation_at(
+        self, k: int, props: list[str], *, reduced: bool = True
+    ) -> Trace | None:
         """A shortest run violating one of `props` (in that order) at step k.
 
         The partial-order reduction keeps every shortest violation; a longer one
@@ -74,7 +80,10 @@ class _Search:
 
     def replay(self, prop: str) -> Trace:
         states, actors = self.unrolling.run()
-        claims = [StepClaim(actor, state, viol) for (state, viol), actor in zip(states[1:], actors, strict=True)]
+        claims = [
+            StepClaim(actor, state, viol)
+            for (state, viol), actor in zip(states[1:], actors, strict=True)
+        ]
         return replay(self.sem, self.s0, claims, prop, self.spec.source.name)
 
     def path_exists(self, u: Unrolling, *, reduced: bool = True) -> bool:
@@ -109,31 +118,43 @@ class _Search:
             return False, f"a violation exists after {self.bound} steps"
         if not self.path_exists(u):
             return True, ""
-        within = Unrolling(self.spec, self.bound + 2, seed=self.seed, allow_stutter=True, initial=self.s0)
+        within = Unrolling(
+            self.spec,
+            self.bound + 2,
+            seed=self.seed,
+            allow_stutter=True,
+            initial=self.s0,
+        )
         for _ in range(self.bound):
             within.extend()
         for _ in range(MAX_EXCLUDED_STATES):
             state, _viol = u.run()[0][k]
             if not self.ask(within, within.equals_state(self.bound, state)):
                 return False, f"a state is first reached after {self.bound} steps"
-            u.add(_not(u.equals_state(k, state)))
+            u.add(u.differs_from(k, state))
             if not self.path_exists(u):
                 return True, ""
-        return False, f"completeness undecided after excluding {MAX_EXCLUDED_STATES} states"
+        return (
+            False,
+            f"completeness undecided after excluding {MAX_EXCLUDED_STATES} states",
+        )
 
 
-def _not(term: Any) -> Any:
-    from ..smt import z3
-
-    return z3.Not(term)
-
-
-def check_symbolic(spec: ir.Spec, bound: int, *, deadline: float, want: str | None = None, seed: int = 0) -> EngineOutcome:
+def check_symbolic(
+    spec: ir.Spec,
+    bound: int,
+    *,
+    deadline: float,
+    want: str | None = None,
+    seed: int = 0,
+) -> EngineOutcome:
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
     if v0 is not None:
-        return EngineOutcome(Verdict.VIOLATION, True, Trace(s0, (), v0), stats=Stats(depth=0))
+        return EngineOutcome(
+            Verdict.VIOLATION, True, Trace(s0, (), v0), stats=Stats(depth=0)
+        )
     search = _Search(spec, bound, deadline, seed)
     u = search.unrolling
     props = [p for p in ir.PROPERTIES if p in spec.properties]
@@ -144,16 +165,29 @@ def check_symbolic(spec: ir.Spec, bound: int, *, deadline: float, want: str | No
 
     def stats() -> Stats:
         extra = (("note", note),) if note else ()
-        return Stats(depth=u.depth, solver_calls=search.checks, formula_size=u.formula_size(), extra=extra)
+        return Stats(
+            depth=u.depth,
+            solver_calls=search.checks,
+            formula_size=u.formula_size(),
+            extra=extra,
+        )
 
     try:
         for k in range(1, bound + 1):
             u.extend()
             if shortest is None:
                 shortest = search.violation_at(k, props)
-            if shortest is not None and want is not None and want != shortest.violation.prop and wanted is None and want in props:
+            if (
+                shortest is not None
+                and want is not None
+                and want != shortest.violation.prop
+                and wanted is None
+                and want in props
+            ):
                 wanted = search.violation_at(k, [want], reduced=False)
-            if shortest is not None and (want is None or want == shortest.violation.prop or wanted is not None):
+            if shortest is not None and (
+                want is None or want == shortest.violation.prop or wanted is not None
+            ):
                 break
             if not search.path_exists(u, reduced=shortest is None):
                 complete = shortest is None
@@ -163,8 +197,17 @@ def check_symbolic(spec: ir.Spec, bound: int, *, deadline: float, want: str | No
                 complete, note = search.closed_at_bound()
     except _Unknown as unknown:
         if shortest is not None:
-            return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, reason=unknown.reason, stats=stats())
-        return EngineOutcome(Verdict.UNKNOWN, False, reason=unknown.reason, stats=stats())
+            return EngineOutcome(
+                Verdict.VIOLATION,
+                True,
+                shortest,
+                wanted,
+                reason=unknown.reason,
+                stats=stats(),
+            )
+        return EngineOutcome(
+            Verdict.UNKNOWN, False, reason=unknown.reason, stats=stats()
+        )
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats())
     return EngineOutcome(Verdict.SAFE, complete, stats=stats())

@@ -37,13 +37,19 @@ def generate(rng: random.Random) -> Generated:
     use_flag = rng.random() < 0.6
     lines = ["model gen"]
     lines.append("guest " + ", ".join(g + (" unused" if u else "") for g, u in guests))
-    lines.append("host " + ", ".join(h + (" lost" if lost else "") for h, lost in hosts))
+    lines.append(
+        "host " + ", ".join(h + (" lost" if lost else "") for h, lost in hosts)
+    )
     if use_flag:
         lines.append("flag dirty")
     lines.append("call c0, c1(w)")
     lines.append("access read")
-    lines.append("access write" + (" sets dirty" if use_flag and rng.random() < 0.7 else ""))
-    lines.append("action a0, a1" + (" clears dirty" if use_flag and rng.random() < 0.3 else ""))
+    lines.append(
+        "access write" + (" sets dirty" if use_flag and rng.random() < 0.7 else "")
+    )
+    lines.append(
+        "action a0, a1" + (" clears dirty" if use_flag and rng.random() < 0.3 else "")
+    )
     ops = ["c0", "c1", "c1(w=0)", "c1(w=1)", "read", "write", "a0", "a1"]
     for _ in range(rng.randint(3, 9)):
         sources = rng.sample(states, rng.randint(1, min(3, len(states))))
@@ -82,7 +88,13 @@ def generate(rng: random.Random) -> Generated:
     if host < 0.2:
         spec.append("host none")
     elif host < 0.5:
-        spec.append("host may " + ", ".join(f"{rng.choice(ACTIONS)}({rng.choice([*pages, '*'])})" for _ in range(rng.randint(1, 2))))
+        spec.append(
+            "host may "
+            + ", ".join(
+                f"{rng.choice(ACTIONS)}({rng.choice([*pages, '*'])})"
+                for _ in range(rng.randint(1, 2))
+            )
+        )
     props = []
     if rng.random() < 0.3:
         props.append("deadlock")
@@ -90,7 +102,9 @@ def generate(rng: random.Random) -> Generated:
         props.append("fault")
     if props:
         spec.append("check " + ", ".join(props))
-    ignores = [p for p in ("undefined", "silent-loss", "assertion") if rng.random() < 0.15]
+    ignores = [
+        p for p in ("undefined", "silent-loss", "assertion") if rng.random() < 0.15
+    ]
     if ignores:
         spec.append("ignore " + ", ".join(ignores))
     if rng.random() < 0.3:
@@ -102,10 +116,23 @@ def generate(rng: random.Random) -> Generated:
     def stmt(depth: int, in_atomic: bool, host_thread: bool) -> str:
         p = rng.choice(pages)
         if host_thread:
-            kind = rng.choice(["act", "act", "assign", "if"] if depth < 2 else ["act", "assign"])
+            kind = rng.choice(
+                ["act", "act", "assign", "if"] if depth < 2 else ["act", "assign"]
+            )
         else:
             kind = rng.choice(
-                ["call", "call", "read", "write", "assign", "assert", "if", "while", "atomic", "await"]
+                [
+                    "call",
+                    "call",
+                    "read",
+                    "write",
+                    "assign",
+                    "assert",
+                    "if",
+                    "while",
+                    "atomic",
+                    "await",
+                ]
                 if depth < 2
                 else ["call", "read", "write", "assign", "assert"]
             )
@@ -115,48 +142,84 @@ def generate(rng: random.Random) -> Generated:
             return f"{rng.choice(ACTIONS)}({p})"
         if kind == "call":
             r = "x = " if rng.random() < 0.4 else ""
-            return f"{r}{rng.choice(['c0', 'c1'])}({p}{', w=' + str(rng.randint(0, 1)) if True else ''})".replace(
-                "c0(" + p + ", w=0)", "c0(" + p + ")"
-            ).replace("c0(" + p + ", w=1)", "c0(" + p + ")")
+            if rng.random() < 0.5:
+                return f"{r}c0({p})"
+            return f"{r}c1({p}, w={rng.randint(0, 1)})"
         if kind == "read":
             handler = ""
             if rng.random() < 0.4:
                 handler = " on fault { " + stmt(depth + 1, in_atomic, False) + " }"
             return f"r = read({p}){handler}"
         if kind == "write":
-            handler = " on fault { " + stmt(depth + 1, in_atomic, False) + " }" if rng.random() < 0.3 else ""
+            handler = (
+                " on fault { " + stmt(depth + 1, in_atomic, False) + " }"
+                if rng.random() < 0.3
+                else ""
+            )
             return f"write({p}, {rng.randint(0, 3)}){handler}"
         if kind == "assign":
             if has_var:
                 return rng.choice(["v = v + 1", "v = v - 1", "t = v", "v = t + 1"])
             return "t = t + 1"
         if kind == "assert":
-            return rng.choice([f"assert r == {rng.randint(0, 3)}", "assert x == ok", f"assert state({p}) != {rng.choice(states)}", "assert not dirty(" + p + ")" if use_flag else "assert true"])
+            return rng.choice(
+                [
+                    f"assert r == {rng.randint(0, 3)}",
+                    "assert x == ok",
+                    f"assert state({p}) != {rng.choice(states)}",
+                    "assert not dirty(" + p + ")" if use_flag else "assert true",
+                ]
+            )
         if kind == "await":
-            return rng.choice(["await v > 0" if has_var else "await true", f"await state({p}) == {rng.choice(states)}"])
+            return rng.choice(
+                [
+                    "await v > 0" if has_var else "await true",
+                    f"await state({p}) == {rng.choice(states)}",
+                ]
+            )
         if kind == "if":
-            cond = rng.choice([f"state({p}) == {rng.choice(states)}", f"state({p}) in {{{rng.choice(states)}, {rng.choice(states)}}}", "v == 1" if has_var else "true", "x == fail"])
-            body = "; ".join(stmt(depth + 1, in_atomic, host_thread) for _ in range(rng.randint(1, 2)))
+            cond = rng.choice(
+                [
+                    f"state({p}) == {rng.choice(states)}",
+                    f"state({p}) in {{{rng.choice(states)}, {rng.choice(states)}}}",
+                    "v == 1" if has_var else "true",
+                    "x == fail",
+                ]
+            )
+            body = "; ".join(
+                stmt(depth + 1, in_atomic, host_thread)
+                for _ in range(rng.randint(1, 2))
+            )
             text = f"if {cond} {{ {body} }}"
             if rng.random() < 0.4:
                 text += " else { " + stmt(depth + 1, in_atomic, host_thread) + " }"
             return text
         if kind == "while":
-            cond = rng.choice(["v < 2" if has_var else "t < 2", f"state({p}) != {rng.choice(states)}"])
-            body = "; ".join(stmt(depth + 1, False, host_thread) for _ in range(rng.randint(1, 2)))
+            cond = rng.choice(
+                ["v < 2" if has_var else "t < 2", f"state({p}) != {rng.choice(states)}"]
+            )
+            body = "; ".join(
+                stmt(depth + 1, False, host_thread) for _ in range(rng.randint(1, 2))
+            )
             if "v < 2" in cond:
                 body += "; v = v + 1"
             elif "t < 2" in cond:
                 body += "; t = t + 1"
             return f"while {cond} {{ {body} }}"
         first = "await v == 0; " if has_var and rng.random() < 0.3 else ""
-        body = "; ".join(stmt(depth + 1, True, host_thread) for _ in range(rng.randint(1, 3)))
+        body = "; ".join(
+            stmt(depth + 1, True, host_thread) for _ in range(rng.randint(1, 3))
+        )
         return f"atomic {{ {first}{body} }}"
 
     for t in range(rng.randint(1, 2)):
-        body = _initialise_locals([stmt(0, False, False) for _ in range(rng.randint(1, 4))])
+        body = _initialise_locals(
+            [stmt(0, False, False) for _ in range(rng.randint(1, 4))]
+        )
         spec.append(f"thread t{t} {{\n  " + "\n  ".join(body) + "\n}")
     if rng.random() < 0.25:
-        body = _initialise_locals([stmt(0, False, True) for _ in range(rng.randint(1, 3))])
+        body = _initialise_locals(
+            [stmt(0, False, True) for _ in range(rng.randint(1, 3))]
+        )
         spec.append("host thread h {\n  " + "\n  ".join(body) + "\n}")
     return Generated(model, "\n".join(spec) + "\n")

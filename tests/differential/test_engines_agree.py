@@ -54,25 +54,41 @@ def _summary(result):  # type: ignore[no-untyped-def]
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(seed=st.integers(min_value=0, max_value=2**31), expect=st.sampled_from([None, *ir.PROPERTIES]))
+@given(
+    seed=st.integers(min_value=0, max_value=2**31),
+    expect=st.sampled_from([None, *ir.PROPERTIES]),
+)
 def test_engines_agree(tmp_path: Path, seed: int, expect: str | None) -> None:
     spec = _load(tmp_path, seed, expect)
     if spec is None:
         return
     explicit = check_spec(spec, Options(engine="explicit", timeout=60))
     symbolic = check_spec(spec, Options(engine="z3", timeout=120))
-    assert _summary(explicit) == _summary(symbolic), (spec.source.text, spec.model.source.text)
+    assert _summary(explicit) == _summary(symbolic), (
+        spec.source.text,
+        spec.model.source.text,
+    )
     if explicit.trace is not None:
         sem = Semantics(spec)
         claims = [
             StepClaim(s.actor, s.state, s.violation.prop if s.violation else None)
             for s in explicit.trace.steps
         ]
-        replay(sem, explicit.trace.initial, claims, explicit.trace.violation.prop, "explicit")
+        replay(
+            sem,
+            explicit.trace.initial,
+            claims,
+            explicit.trace.violation.prop,
+            "explicit",
+        )
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_generator_writes_checkable_specs(tmp_path: Path, seed: int) -> None:
     """Most generated specs must get through the checker, or the test above tests little."""
-    ok = sum(_load(tmp_path / str(s), s, None) is not None for s in range(seed * 20, seed * 20 + 20) if (tmp_path / str(s)).mkdir() is None)
+    ok = sum(
+        _load(tmp_path / str(s), s, None) is not None
+        for s in range(seed * 20, seed * 20 + 20)
+        if (tmp_path / str(s)).mkdir() is None
+    )
     assert ok >= 12

@@ -23,7 +23,12 @@ def run(tmp_path: Path, engine: str, body: str, bound: int | None = None):  # ty
 
 
 def outcome(result):  # type: ignore[no-untyped-def]
-    return (str(result.verdict), result.prop, result.trace.length if result.trace else None, result.complete)
+    return (
+        str(result.verdict),
+        result.prop,
+        result.trace.length if result.trace else None,
+        result.complete,
+    )
 
 
 CASES = {
