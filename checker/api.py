@@ -1,16 +1,31 @@
-"""Orchestration: file -> checked spec -> engine -> `CheckResult`. No output here."""
+"""Orchestration: file -> checked spec -> engine -> `CheckResult`. No output here.
+
+Stage: orchestration, below the CLI and the pytest plugin. `check_file` reads, checks
+and runs one spec; `check_spec` runs an already checked one; `spec_files` expands
+folders into the spec files in them.
+
+Progress: `Options(progress=callback)` hands `callback` to the engine, which calls it
+with a `checker.progress.ProgressInfo` each time it finishes a unit of work: the
+explicit engine after each breadth-first layer (`depth` = the run length covered,
+`states` = distinct states seen), the Z3 engine after each unrolled step (`depth` = the
+steps unrolled, `formula_size`, `solver_calls`). Calls happen on the checking thread,
+between units of work, so a callback should return quickly and must not raise; it
+cannot stop a check (`timeout` does). Time is the callback's own to measure. The CLI's
+live line on a terminal (`checker.report.progress.LiveProgress`) is one such callback.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ir
 from .check import is_model_file, load_spec
 from .engines import get_engine
 from .errors import SourceError
+from .progress import Progress, ProgressInfo
 from .result import CheckResult, EngineOutcome, Verdict, expectation_met
 
 DEFAULT_TIMEOUT = 600.0
@@ -18,21 +33,43 @@ DEFAULT_TIMEOUT = 600.0
 
 @dataclass(frozen=True, slots=True)
 class Options:
+    """How to check: the same choices as the command line's options."""
+
     engine: str = "z3"
+    """`z3` (bounded model checking with proofs) or `explicit` (breadth-first)."""
     bound: int | None = None
+    """Steps to explore; None: the spec's own `bound` (100 without one)."""
     timeout: float = DEFAULT_TIMEOUT
+    """Seconds per spec; reaching it makes the verdict `unknown`."""
     models_dirs: tuple[Path, ...] = ()
+    """Folders searched first for `use NAME`."""
     seed: int = 0
+    """Z3's random seed."""
+    progress: Progress | None = field(default=None, compare=False)
+    """Called by the engine as the check advances (see the module docstring)."""
 
 
-def check_spec(spec: ir.Spec, options: Options = Options(), *, file: str | None = None) -> CheckResult:
+def check_spec(
+    spec: ir.Spec, options: Options = Options(), *, file: str | None = None
+) -> CheckResult:
     """Run one engine on one checked spec."""
     bound = options.bound if options.bound is not None else spec.bound
     start = time.monotonic()
     deadline = start + options.timeout
-    want = spec.expect.prop if spec.expect is not None and spec.expect.verdict == "violation" else None
+    want = (
+        spec.expect.prop
+        if spec.expect is not None and spec.expect.verdict == "violation"
+        else None
+    )
     engine = get_engine(options.engine)
-    outcome = engine(spec, bound, deadline=deadline, want=want, seed=options.seed)
+    outcome = engine(
+        spec,
+        bound,
+        deadline=deadline,
+        want=want,
+        seed=options.seed,
+        progress=options.progress,
+    )
     elapsed = time.monotonic() - start
     return CheckResult(
         spec=spec,
@@ -50,7 +87,9 @@ def check_spec(spec: ir.Spec, options: Options = Options(), *, file: str | None 
     )
 
 
-def check_file(path: Path, options: Options = Options(), *, display: str | None = None) -> CheckResult:
+def check_file(
+    path: Path, options: Options = Options(), *, display: str | None = None
+) -> CheckResult:
     """Load and check one spec file; bad input raises `SourceError`."""
     spec = load_spec(path, models_dirs=options.models_dirs, display=display)
     return check_spec(spec, options, file=display or str(path))
@@ -64,11 +103,14 @@ def _message(outcome: EngineOutcome, bound: int) -> str:
         return outcome.reason or "the check was stopped by a limit"
     if outcome.complete:
         return "no run of any length violates a property"
-    return f"no run of up to {bound} steps violates a property; longer runs were not covered"
+    return (
+        f"no run of up to {bound} steps violates a property; "
+        "longer runs were not covered"
+    )
 
 
 def spec_files(paths: Sequence[Path]) -> Iterator[Path]:
-    """The files to check: files as given, folders searched for spec `*.pg` (models skipped)."""
+    """The files to check: files as given; folders searched for specs, not models."""
     for path in paths:
         if path.is_dir():
             for candidate in sorted(path.rglob("*.pg")):
@@ -78,4 +120,13 @@ def spec_files(paths: Sequence[Path]) -> Iterator[Path]:
             yield path
 
 
-__all__ = ["CheckResult", "Options", "SourceError", "check_file", "check_spec", "spec_files"]
+__all__ = [
+    "CheckResult",
+    "Options",
+    "Progress",
+    "ProgressInfo",
+    "SourceError",
+    "check_file",
+    "check_spec",
+    "spec_files",
+]

@@ -305,7 +305,6 @@ class _Path:
 @dataclass(frozen=True)
 class Move:
     actor: int
-    group: int  # the thread, or (for host actions) one group per page: the unit of commuting
     enabled: Any  # over the current state, without the "no violation yet" conjunct
     updates: dict[int, Any]  # leaf index -> new term
     viol: int
@@ -673,9 +672,6 @@ class Unrolling:
         )
         self.checks = 0
         self._assumption_ids = itertools.count()
-        self.groups: list[Any] = []
-        self._group_bits = _bits(len(spec.threads) + len(spec.pages) + 1)
-        self.reduced = z3.Bool("reduced")
 
     # -- template
     def _build_template(self) -> None:
@@ -691,13 +687,12 @@ class Unrolling:
                     tv.status == z3.BitVecVal(int(Status.RUNNING), 2),
                 )
                 for path in ex.thread_paths(t, pc):
-                    moves.append(self._move(t, t, at, path, cur_leaves, thread_index=t))
+                    moves.append(self._move(t, at, path, cur_leaves, thread_index=t))
         for hm in spec.host_moves:
             for path in ex.host_paths(hm):
                 moves.append(
                     self._move(
                         HOST,
-                        len(spec.threads) + hm.page,
                         z3.BoolVal(True),
                         path,
                         cur_leaves,
@@ -705,7 +700,6 @@ class Unrolling:
                     )
                 )
         self.moves = moves
-        self._commuting = self._commuting_groups(cur_leaves)
         n = len(moves) + (1 if self.allow_stutter else 0)
         self.sel_bits = _bits(n)
         sel = z3.BitVec("sel@cur", self.sel_bits)
@@ -737,12 +731,10 @@ class Unrolling:
         parts.append(nxt_leaves[viol_index] == self._state_violation(step_viol))
         self.template = z3.And(parts)
         self._pairs_cur = [*cur_leaves, sel]
-        self._successor = self._successor_template(cur_leaves, nxt_leaves)
 
     def _move(
         self,
         actor: int,
-        group: int,
         at: Any,
         path: _Path,
         cur_leaves: list[Any],
@@ -771,50 +763,7 @@ class Unrolling:
                     updates[i] = simplified
         enabled = z3.simplify(z3.And(at, *path.conds)) if path.conds else at
         _ = spec
-        return Move(actor, group, enabled, updates, path.viol)
-
-    def _successor_template(self, cur_leaves: list[Any], nxt_leaves: list[Any]) -> Any:
-        """`next` is one violation-free step after `cur` (by any move)."""
-        n = len(cur_leaves) - 1  # the violation flag is not compared
-        options = []
-        for move in self.moves:
-            if move.viol:
-                continue
-            same = [
-                nxt_leaves[i] == move.updates.get(i, cur_leaves[i]) for i in range(n)
-            ]
-            options.append(z3.And(move.enabled, *same))
-        return z3.Or(options) if options else z3.BoolVal(False)
-
-    def _commuting_groups(self, cur_leaves: list[Any]) -> list[tuple[int, int]]:
-        """Pairs (a, b), a < b, of move groups whose moves always commute.
-
-        Groups commute when neither writes a state variable the other reads or writes
-        (violating moves end a run, so their violation flag does not count). Swapping
-        adjacent commuting moves keeps a run's length and end state, so every state
-        and every shortest violation is reached by a run in which a move of group b is
-        never directly followed by a move of group a: the partial-order reduction
-        that `extend` asserts (under the `reduced` assumption).
-        """
-        index = {leaf.get_id(): i for i, leaf in enumerate(cur_leaves)}
-        viol_index = len(cur_leaves) - 1
-        reads: dict[int, set[int]] = {}
-        writes: dict[int, set[int]] = {}
-        for move in self.moves:
-            r = reads.setdefault(move.group, set())
-            w = writes.setdefault(move.group, set())
-            r |= _leaves_in(move.enabled, index)
-            for i, term in move.updates.items():
-                r |= _leaves_in(term, index)
-                w.add(i)
-        for w in writes.values():
-            w.discard(viol_index)
-        groups = sorted(reads)
-        return [
-            (a, b)
-            for a, b in itertools.combinations(groups, 2)
-            if not writes[a] & (reads[b] | writes[b]) and not writes[b] & reads[a]
-        ]
+        return Move(actor, enabled, updates, path.viol)
 
     def _state_violation(self, step_viol: Any) -> Any:
         """The step's own violation, else `never` on the new state, else deadlock."""
@@ -872,37 +821,8 @@ class Unrolling:
             )
             step = z3.If(stutter, same, step)
         self.solver.add(step)
-        if self._commuting and not self.allow_stutter:
-            group = z3.BitVec(f"group@{k - 1}", self._group_bits)
-            self.solver.add(
-                *[
-                    z3.Implies(sel == m, group == move.group)
-                    for m, move in enumerate(self.moves)
-                ]
-            )
-            if self.groups:
-                previous = self.groups[-1]
-                self.solver.add(
-                    *[
-                        z3.Implies(
-                            self.reduced, z3.Not(z3.And(previous == b, group == a))
-                        )
-                        for a, b in self._commuting
-                    ]
-                )
-            self.groups.append(group)
         self.states.append(new)
         self.selectors.append(sel)
-        if k >= 2 and not self.allow_stutter:
-            # A shortest run has no shortcut: its state k is no single step from
-            # state k-2 (unless step k violates, which a shortcut need not).
-            before = self.states[k - 2]
-            pairs = list(zip(self._cur.leaves(), before.leaves(), strict=True))
-            pairs += list(zip(self._nxt.leaves(), new.leaves(), strict=True))
-            shortcut = z3.substitute(self._successor, *pairs)
-            self.solver.add(
-                z3.Implies(z3.And(self.reduced, self.no_violation(k)), z3.Not(shortcut))
-            )
 
     def formula_size(self) -> int:
         return _dag_size(self.template) * max(1, self.depth)
@@ -968,23 +888,6 @@ class Unrolling:
 
     def reason_unknown(self) -> str:
         return str(self.solver.reason_unknown())
-
-
-def _leaves_in(term: Any, index: dict[int, int]) -> set[int]:
-    """Indices of the state variables a term mentions."""
-    found: set[int] = set()
-    seen: set[int] = set()
-    stack = [term]
-    while stack:
-        t = stack.pop()
-        ident = t.get_id()
-        if ident in seen:
-            continue
-        seen.add(ident)
-        if ident in index:
-            found.add(index[ident])
-        stack.extend(t.children())
-    return found
 
 
 def _dag_size(term: Any) -> int:

@@ -1,21 +1,32 @@
 """Engines: decide whether a spec's runs can violate, and find the shortest that does.
 
-Every engine takes a checked spec, a bound and a deadline and returns an
-`EngineOutcome`; none prints. `explicit` enumerates states breadth-first; `z3` encodes
-runs into Z3 and is the default.
+Every engine takes a checked spec, a bound, a deadline and an optional progress
+callback (`checker.progress`) and returns an `EngineOutcome`; none prints. `explicit`
+enumerates states breadth-first; `z3` encodes runs into Z3 and is the default.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from .. import ir
+from ..progress import Progress
 from ..result import EngineOutcome
 
 
 class Engine(Protocol):
-    def __call__(self, spec: ir.Spec, bound: int, *, deadline: float, want: str | None, seed: int) -> EngineOutcome: ...
+    def __call__(
+        self,
+        spec: ir.Spec,
+        bound: int,
+        *,
+        deadline: float,
+        want: str | None,
+        seed: int,
+        progress: Progress | None = None,
+    ) -> EngineOutcome: ...
 
 
 def get_engine(name: str) -> Engine:
@@ -35,7 +46,20 @@ def _explicit() -> Engine:
 def _z3() -> Engine:
     from .symbolic import check_symbolic
 
-    return check_symbolic
+    return _accepting_progress(check_symbolic)
+
+
+def _accepting_progress(engine: Callable[..., EngineOutcome]) -> Engine:
+    """The engine itself if it takes `progress=`, else a wrapper that drops it."""
+    if "progress" in inspect.signature(engine).parameters:
+        return cast(Engine, engine)
+
+    def without_progress(
+        *args: Any, progress: Progress | None = None, **kwargs: Any
+    ) -> EngineOutcome:
+        return engine(*args, **kwargs)
+
+    return cast(Engine, without_progress)
 
 
 ENGINE_NAMES = ("z3", "explicit")

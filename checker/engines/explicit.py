@@ -11,6 +11,7 @@ import time
 
 from .. import ir
 from ..errors import LimitReached
+from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import GlobalState, Semantics, Successor
 from ..trace import Trace
@@ -18,7 +19,15 @@ from ..trace import Trace
 MAX_STATES = 5_000_000
 
 
-def check_explicit(spec: ir.Spec, bound: int, *, deadline: float, want: str | None = None, seed: int = 0) -> EngineOutcome:
+def check_explicit(
+    spec: ir.Spec,
+    bound: int,
+    *,
+    deadline: float,
+    want: str | None = None,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> EngineOutcome:
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
@@ -70,6 +79,8 @@ def check_explicit(spec: ir.Spec, bound: int, *, deadline: float, want: str | No
             if shortest is not None and (want is None or shortest.violation.prop == want or wanted is not None):
                 break
             frontier = next_frontier
+            if progress is not None:
+                progress(ProgressInfo("explicit", depth, bound, states=len(parent)))
     except LimitReached as limit:
         stats = Stats(states=len(parent), transitions=transitions, depth=depth)
         if shortest is not None:

@@ -61,20 +61,13 @@ class _Search:
             else f"Z3 answered unknown ({reason})"
         )
 
-    def violation_at(
-        self, k: int, props: list[str], *, reduced: bool = True
-    ) -> Trace | None:
-        """A shortest run violating one of `props` (in that order) at step k.
-
-        The partial-order reduction keeps every shortest violation; a longer one
-        (the `expect`ed property after another was found) is searched without it.
-        """
+    def violation_at(self, k: int, props: list[str]) -> Trace | None:
+        """A run violating one of `props` (tried in that order) at exactly step k."""
         u = self.unrolling
-        extra = [u.reduced] if reduced else []
-        if not self.ask(u, *extra, u.any_violation(k)):
+        if not self.ask(u, u.any_violation(k)):
             return None
         for prop in props:
-            if self.ask(u, *extra, u.violation_is(k, prop)):
+            if self.ask(u, u.violation_is(k, prop)):
                 return self.replay(prop)
         return None
 
@@ -86,15 +79,13 @@ class _Search:
         ]
         return replay(self.sem, self.s0, claims, prop, self.spec.source.name)
 
-    def path_exists(self, u: Unrolling, *, reduced: bool = True) -> bool:
-        """Is there a run of u.depth steps without a repeated state? Distinctness is added lazily.
+    def path_exists(self, u: Unrolling) -> bool:
+        """Is there a run of u.depth steps without a repeated state?
 
-        The reductions (partial order, no shortcuts) keep a shortest run to every state
-        only while no violation occurs within u.depth steps; after one was found (while
-        looking for the expected property) they are left out.
+        Distinctness of two steps' states is added only when a proposed run repeats a
+        state (shortest runs never do, so the constraints lose nothing).
         """
-        extra = [u.reduced] if reduced else []
-        while self.ask(u, *extra):
+        while self.ask(u):
             states = [s for s, _ in u.run()[0]]
             first: dict[GlobalState, int] = {}
             repeats = []
@@ -114,7 +105,7 @@ class _Search:
         u = self.unrolling
         u.extend()
         k = u.depth
-        if self.ask(u, u.reduced, u.any_violation(k)):
+        if self.ask(u, u.any_violation(k)):
             return False, f"a violation exists after {self.bound} steps"
         if not self.path_exists(u):
             return True, ""
@@ -184,12 +175,12 @@ def check_symbolic(
                 and wanted is None
                 and want in props
             ):
-                wanted = search.violation_at(k, [want], reduced=False)
+                wanted = search.violation_at(k, [want])
             if shortest is not None and (
                 want is None or want == shortest.violation.prop or wanted is not None
             ):
                 break
-            if not search.path_exists(u, reduced=shortest is None):
+            if not search.path_exists(u):
                 complete = shortest is None
                 break
         else:

@@ -1,4 +1,21 @@
-"""The `--json` document: the reference's fields plus provenance, in a stable order."""
+"""The `--json` document: the reference's fields plus provenance, in a stable order.
+
+Stage: reporters. Input: results and input errors; output: one JSON document,
+
+    {"schema_version", "pagecheck_version", "z3_version", "seed",
+     "results": [R, ...], "errors": [E, ...]}
+
+where each R has the fields of the language reference (section 4) in its order:
+`file`, `model`, `verdict`, `complete`, `bound`, `property`, `message`, `expect`,
+`expectation_met`, `time_s`, `trace`, then `engine`, `length`, `location`, `stats`
+and, when `expect violation P` was met by another run than the shortest,
+`expected_property` and `expected_trace`. Each trace step is
+`{"step", "thread", "op", "page", "args", "result", "before", "after", "line"}`, with
+`target`/`value` on assignments, `condition` on assert/await/if/while and `events`
+(the inner statements) on an atomic step. Nothing depends on the machine: paths are
+the ones the user gave, and `time_s` is the only field that varies between runs.
+Bump `SCHEMA_VERSION` when a field changes meaning or goes away.
+"""
 
 from __future__ import annotations
 
@@ -9,36 +26,50 @@ from typing import Any
 from .. import ir
 from ..errors import Diagnostic
 from ..result import CheckResult
-from ..semantics import HOST, Event, Successor
+from ..semantics import Event, Successor
 from ..trace import Trace
+from .steps import actor_name
 
 SCHEMA_VERSION = 1
 
 
 def step_json(spec: ir.Spec, n: int, step: Successor) -> dict[str, Any]:
     """One trace step as the reference's `{"step", "thread", "op", ...}` object."""
-    thread = "host" if step.actor == HOST else spec.threads[step.actor].name
     main = step.events[0]
-    out: dict[str, Any] = {"step": n, "thread": thread}
+    out: dict[str, Any] = {"step": n, "thread": actor_name(spec, step.actor)}
     if main.kind == "atomic":
-        out.update(op="atomic", page=None, args={}, result=None, before=None, after=None)
+        out.update(
+            op="atomic", page=None, args={}, result=None, before=None, after=None
+        )
+        out["line"] = _line(main)
         out["events"] = [_event_json(spec, e) for e in step.events[1:]]
     else:
         out.update(_event_json(spec, main))
-    out["line"] = main.span.line if main.span is not None else None
     return out
+
+
+def _line(e: Event) -> int | None:
+    return e.span.line if e.span is not None else None
 
 
 def _event_json(spec: ir.Spec, e: Event) -> dict[str, Any]:
     model = spec.model
     if e.page is None:
         result: Any = None
-        if e.kind == "assign" and isinstance(e.assigned, int) and not isinstance(e.assigned, bool):
+        if e.kind == "assign" and type(e.assigned) is int:
             result = e.assigned
-        out: dict[str, Any] = {"op": e.kind, "page": None, "args": {}, "result": result, "before": None, "after": None}
+        out: dict[str, Any] = {
+            "op": e.kind,
+            "page": None,
+            "args": {},
+            "result": result,
+            "before": None,
+            "after": None,
+            "line": _line(e),
+        }
         if e.kind == "assign":
             out["target"] = e.target
-            out["value"] = _value(spec, e.assigned)
+            out["value"] = _value(spec, e)
         elif e.kind in ("assert", "await", "if", "while"):
             out["condition"] = e.result
         return out
@@ -52,11 +83,17 @@ def _event_json(spec: ir.Spec, e: Event) -> dict[str, Any]:
         "result": e.result,
         "before": model.state_name(e.before) if e.before is not None else None,
         "after": model.state_name(e.after) if e.after is not None else None,
+        "line": _line(e),
     }
 
 
-def _value(spec: ir.Spec, v: ir.Value | None) -> Any:
-    return v
+def _value(spec: ir.Spec, e: Event) -> Any:
+    """An assigned value; a state-typed local's value by its state name."""
+    if e.actor >= 0 and type(e.assigned) is int:
+        kinds = dict(spec.threads[e.actor].locals)
+        if kinds.get(e.target or "") == "state":
+            return spec.model.state_name(e.assigned)
+    return e.assigned
 
 
 def trace_json(spec: ir.Spec, trace: Trace | None) -> list[dict[str, Any]]:
@@ -78,28 +115,47 @@ def result_json(r: CheckResult) -> dict[str, Any]:
         "expect": spec.expect.describe() if spec.expect else None,
         "expectation_met": r.expectation_met,
         "time_s": round(r.time_s, 3),
+        "trace": trace_json(spec, r.trace),
         "engine": r.engine,
         "length": r.trace.length if r.trace is not None else None,
-        "trace": trace_json(spec, r.trace),
+        "location": None,
     }
     if r.trace is not None and r.trace.violation.span is not None:
         span = r.trace.violation.span
-        out["location"] = {"line": span.line, "col": span.col}
+        out["location"] = {"file": span.file, "line": span.line, "col": span.col}
     if r.expected_trace is not None:
         out["expected_property"] = r.expected_trace.violation.prop
         out["expected_trace"] = trace_json(spec, r.expected_trace)
-    stats = {k: v for k, v in (("states", r.stats.states), ("transitions", r.stats.transitions), ("solver_calls", r.stats.solver_calls or None), ("formula_size", r.stats.formula_size)) if v is not None}
-    out["stats"] = stats
+    counters = (
+        ("states", r.stats.states),
+        ("transitions", r.stats.transitions),
+        ("depth", r.stats.depth),
+        ("solver_calls", r.stats.solver_calls or None),
+        ("formula_size", r.stats.formula_size),
+    )
+    out["stats"] = {k: v for k, v in counters if v is not None}
     return out
 
 
 def error_json(d: Diagnostic) -> dict[str, Any]:
     if d.span is None:
         return {"file": d.file, "line": None, "col": None, "message": d.message}
-    return {"file": d.span.file, "line": d.span.line, "col": d.span.col, "message": d.message}
+    return {
+        "file": d.span.file,
+        "line": d.span.line,
+        "col": d.span.col,
+        "message": d.message,
+    }
 
 
-def render_json(results: Sequence[CheckResult], errors: Sequence[Diagnostic], *, versions: dict[str, str], seed: int) -> str:
+def render_json(
+    results: Sequence[CheckResult],
+    errors: Sequence[Diagnostic],
+    *,
+    versions: dict[str, str],
+    seed: int,
+) -> str:
+    """The whole document, indented, without a trailing newline."""
     doc = {
         "schema_version": SCHEMA_VERSION,
         "pagecheck_version": versions.get("pagecheck"),
@@ -108,4 +164,4 @@ def render_json(results: Sequence[CheckResult], errors: Sequence[Diagnostic], *,
         "results": [result_json(r) for r in results],
         "errors": [error_json(d) for d in errors],
     }
-    return json.dumps(doc, indent=2)
+    return json.dumps(doc, indent=2, ensure_ascii=False)

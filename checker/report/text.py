@@ -1,72 +1,224 @@
-"""The human report: one line per spec, and for a violation the story and the schedule."""
+"""The human report: a line per spec; for a violation its story and schedule table.
+
+Stage: reporters. Input: a `CheckResult`; output: text. The first line of
+`render_result` is always `summary_line` (what `-q` prints). A violation then gets one
+sentence (the property and what happened), the offending statement with its source
+line and a caret, the start state, and the schedule as a table with a column per
+thread and one for the host, a row per step, each cell the statement, its result and
+what it changed. A safe or unknown result says how it was reached. Colour is opt-in
+(`color=True`); the plain text is stable and is what the golden tests pin.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from .. import ir
 from ..result import CheckResult, Verdict
-from ..semantics import HOST, Event, Successor
+from ..semantics import GlobalState, Status
+from ..source import Span
+from ..trace import Trace
+from .steps import (
+    StepView,
+    columns,
+    initial_text,
+    step_views,
+    violation_actor,
+    violation_where,
+)
+
+# ANSI SGR codes
+_RED, _GREEN, _YELLOW, _BOLD = "31", "32", "33", "1"
 
 
-def summary_line(r: CheckResult) -> str:
+@dataclass(frozen=True, slots=True)
+class _Paint:
+    on: bool
+
+    def __call__(self, text: str, *codes: str) -> str:
+        if not self.on or not text:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+def summary_line(r: CheckResult, *, color: bool = False) -> str:
+    """`FILE: VERDICT, complete|bounded at K (TIME)`, plus `[FAIL: expected ...]`."""
+    paint = _Paint(color)
     if r.verdict == Verdict.VIOLATION:
         assert r.trace is not None
-        what = f"violation {r.prop} in {r.trace.length} step{'s' if r.trace.length != 1 else ''}"
+        n = r.trace.length
+        what = paint(f"violation {r.prop}", _RED, _BOLD)
+        what += f" in {_steps(n)}"
+        if r.expected_trace is not None:
+            other = r.expected_trace
+            what += (
+                f" (and the expected {other.violation.prop} in {_steps(other.length)})"
+            )
+        what += ", complete"
     elif r.verdict == Verdict.SAFE:
-        what = "safe, complete" if r.complete else f"safe, bounded at {r.bound}"
+        what = paint("safe", _GREEN, _BOLD)
+        what += ", complete" if r.complete else f", bounded at {r.bound}"
     else:
-        what = f"unknown ({r.message})"
-    mark = "" if r.expectation_met else f"  [expected {r.spec.expect.describe() if r.spec.expect else 'safe'}]"
-    return f"{r.file}: {what} ({r.time_s:.2f}s){mark}"
+        what = paint("unknown", _YELLOW, _BOLD) + f" ({r.message})"
+    line = f"{r.file}: {what} ({r.time_s:.2f}s)"
+    if not r.expectation_met and r.verdict != Verdict.UNKNOWN:
+        expected = r.spec.expect.describe() if r.spec.expect else "safe"
+        line += "  " + paint(f"[FAIL: expected {expected}]", _RED, _BOLD)
+    return line
 
 
-def describe_event(spec: ir.Spec, e: Event) -> str:
-    model = spec.model
-    if e.page is not None:
-        args = [spec.pages[e.page].name]
-        if e.value is not None:
-            args.append(str(e.value))
-        args.extend(f"{k}={v}" for k, v in e.args)
-        text = f"{e.kind}({', '.join(args)})"
-        if e.result is not None:
-            text += f" -> {e.result}"
-        if e.before is not None and e.after is not None and e.before != e.after:
-            text += f"  [{model.state_name(e.before)} -> {model.state_name(e.after)}]"
-        return text
-    if e.kind == "assign":
-        return f"{e.target} = {e.assigned}"
-    if e.kind in ("assert", "await", "if", "while"):
-        return f"{e.kind} {_source(e)} -> {str(e.result).lower()}"
-    return f"{e.kind}"
+def how_line(r: CheckResult) -> str:
+    """How a safe or unknown verdict was reached (empty for a violation)."""
+    states = r.stats.states
+    counted = f" ({states} states)" if states is not None else ""
+    if r.verdict == Verdict.SAFE and r.complete:
+        if states is None and r.stats.solver_calls:
+            counted = f" ({r.stats.solver_calls} solver queries)"
+        return f"proved: every reachable state covered{counted}"
+    if r.verdict == Verdict.SAFE:
+        return (
+            f"no violation up to bound {r.bound}{counted}; longer runs were not covered"
+        )
+    if r.verdict == Verdict.UNKNOWN:
+        return f"stopped: {r.message}{counted}"
+    return ""
 
 
-def _source(e: Event) -> str:
-    if e.span is None:
-        return ""
-    line = e.span.source.line(e.span.line)
-    end = e.span.end_col - 1 if e.span.end_line == e.span.line else len(line)
-    text = line[e.span.col - 1 : end].strip()
-    for kw in ("assert ", "await ", "if ", "while "):
-        if text.startswith(kw):
-            text = text[len(kw) :]
-    return text.split("{")[0].strip()
-
-
-def describe_step(spec: ir.Spec, step: Successor) -> str:
-    return "; ".join(describe_event(spec, e) for e in step.events)
-
-
-def render_result(r: CheckResult) -> str:
-    lines = [summary_line(r)]
+def render_result(r: CheckResult, *, color: bool = False) -> str:
+    """The full report of one result (no trailing newline)."""
+    paint = _Paint(color)
+    lines = [summary_line(r, color=color)]
     if r.trace is None:
+        how = how_line(r)
+        if how:
+            lines.append("  " + how)
         return "\n".join(lines)
-    spec = r.spec
-    v = r.trace.violation
-    lines.append(f"  {v.prop}: {v.message}")
-    if v.span is not None:
-        lines.append(f"  at {v.span.location()}:")
-        lines.extend("    " + part for part in v.span.excerpt().splitlines())
-    for n, step in enumerate(r.trace.steps, start=1):
-        who = "host" if step.actor == HOST else spec.threads[step.actor].name
-        marker = "  <-- " + v.prop if n == r.trace.length else ""
-        lines.append(f"  {n:>3}  {who:<10} {describe_step(spec, step)}{marker}")
+    lines.extend(_violation_lines(r.spec, r.trace, paint))
+    if r.expected_trace is not None:
+        expected = r.expected_trace
+        lines.append(
+            f"  the expected {expected.violation.prop} violation, "
+            f"in {_steps(expected.length)}:"
+        )
+        lines.extend(_violation_lines(r.spec, expected, paint))
     return "\n".join(lines)
+
+
+def render_trace(spec: ir.Spec, trace: Trace, *, color: bool = False) -> str:
+    """A violating trace without the summary line: story, source excerpt, schedule."""
+    return "\n".join(_violation_lines(spec, trace, _Paint(color)))
+
+
+def _steps(n: int) -> str:
+    return f"{n} step{'' if n == 1 else 's'}"
+
+
+def _violation_lines(spec: ir.Spec, trace: Trace, paint: _Paint) -> list[str]:
+    v = trace.violation
+    where = violation_where(trace)
+    if trace.steps:
+        where += f" ({_by(violation_actor(spec, trace))})"
+    lines = ["  " + paint(f"{v.prop} {where}:", _RED, _BOLD) + f" {v.message}"]
+    if v.span is not None:
+        lines.extend(_excerpt(v.span, paint))
+    elif v.prop == "deadlock":
+        lines.extend(_blocked_threads(spec, trace.final, paint))
+    lines.append(f"  start: {initial_text(spec, trace.initial) or '(nothing)'}")
+    if trace.steps:
+        lines.extend("  " + row for row in schedule_table(spec, trace, paint))
+    return lines
+
+
+def _by(actor: str | None) -> str:
+    return "by the host" if actor == "host" else f"thread {actor}"
+
+
+def _excerpt(span: Span, paint: _Paint, label: str = "") -> list[str]:
+    text, caret = span.excerpt().split("\n")
+    if span.end_line > span.line:  # a statement with a block: mark its first line
+        code = text.split("#")[0].rstrip().removesuffix("{").rstrip()
+        caret = " " * (span.col - 1) + "^" * max(1, len(code) - span.col + 1)
+    number = str(span.line)
+    pad = " " * len(number)
+    head = f"  --> {span.location()}" + (f" ({label})" if label else "")
+    return [
+        head,
+        f"  {number} | {text.rstrip()}",
+        f"  {pad} | " + paint(caret.rstrip(), _RED, _BOLD),
+    ]
+
+
+def _blocked_threads(spec: ir.Spec, state: GlobalState, paint: _Paint) -> list[str]:
+    lines = []
+    for thread, tv in zip(spec.threads, state.threads, strict=True):
+        if tv.status != Status.RUNNING:
+            continue
+        span = thread.instrs[tv.pc].span if tv.pc < thread.end else None
+        if span is not None:
+            lines.extend(_excerpt(span, paint, f"{thread.name} waits here"))
+    return lines
+
+
+def schedule_table(
+    spec: ir.Spec, trace: Trace, paint: _Paint | None = None
+) -> list[str]:
+    """The schedule: a column per actor, a row per step, the violating step marked."""
+    paint = paint or _Paint(False)
+    names = columns(spec)
+    views = step_views(spec, trace)
+    for view in views:
+        if view.actor not in names:
+            names.append(view.actor)
+    cells = [
+        [_cell(view) if view.actor == name else [] for name in names] for view in views
+    ]
+    widths = [
+        max([len(name), *(len(text) for row in cells for text in row[k])])
+        for k, name in enumerate(names)
+    ]
+    number_width = max(4, len(str(len(views))) + 2)
+    header = "step".rjust(number_width) + "".join(
+        "  " + name.ljust(w) for name, w in zip(names, widths, strict=True)
+    )
+    rule = "-" * number_width + "".join("  " + "-" * w for w in widths)
+    out = [paint(header.rstrip(), _BOLD), rule]
+    for view, row in zip(views, cells, strict=True):
+        out.extend(_row(view, row, widths, number_width, paint))
+    return out
+
+
+def _cell(view: StepView) -> list[str]:
+    texts = [a.describe() for a in view.actions]
+    if not view.atomic:
+        return texts or ["(nothing)"]
+    if not texts:
+        return ["atomic: (nothing)"]
+    return ["atomic: " + texts[0], *("        " + t for t in texts[1:])]
+
+
+def _row(
+    view: StepView,
+    row: Sequence[list[str]],
+    widths: Sequence[int],
+    number_width: int,
+    paint: _Paint,
+) -> list[str]:
+    height = max(1, *(len(c) for c in row))
+    marked = view.violation is not None
+    lines = []
+    for i in range(height):
+        if i == 0:
+            number = (">" if marked else "") + str(view.number)
+            text = number.rjust(number_width)
+        else:
+            text = " " * number_width
+        for cell, w in zip(row, widths, strict=True):
+            text += "  " + (cell[i] if i < len(cell) else "").ljust(w)
+        text = text.rstrip()
+        if marked and i == 0:
+            assert view.violation is not None
+            text += "  ← " + view.violation.prop
+            text = paint(text, _RED, _BOLD)
+        lines.append(text)
+    return lines

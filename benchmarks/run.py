@@ -1,0 +1,511 @@
+"""Run the benchmark families: one fresh subprocess per (family, N, engine).
+
+    python -m benchmarks [--families F,...] [--n 1-] [--engines z3,explicit]
+                         [--timeout 60] [--max-n 12] [--json] [--write-specs]
+
+(`python benchmarks/run.py ...` is the same.) Each run is a child process: the spec of
+the family at size N is generated, written to a temporary folder and checked with
+`checker.api.check_file`; the child prints one JSON line. The parent measures the
+child's peak resident memory with `os.wait4` (that child's own `ru_maxrss`, so it is
+per run, and known even for a child that had to be killed), and kills a child that is
+still running `--grace` seconds after the time limit: a slow case becomes `timeout`,
+never a hang. The engine gets the same time limit and normally stops by itself (its
+`unknown` with "time limit reached" is also reported as `timeout`).
+
+`--n` takes `A-B`, `A-` (open-ended: up to `--max-n`), or a list `1,2,5`. Once an
+engine times out (or fails) on a family, larger N are not tried for that engine
+(`--keep-going` tries them anyway). Runs are sequential so that timings are comparable
+within one invocation. Exit status: 0 when every finished run got its family's
+expected verdict (a timeout is not a failure), 1 when some run got another verdict or
+failed, 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `python benchmarks/run.py` puts benchmarks/ first
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.families import (  # noqa: E402
+    EXAMPLE_USE,
+    FAMILIES,
+    example_path_name,
+    spec_text,
+)
+
+ENGINES = ("z3", "explicit")
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_GRACE = 15.0
+DEFAULT_MAX_N = 12
+SPECS_DIR = ROOT / "benchmarks" / "specs"
+MODELS_DIR = ROOT / "models"
+FAILED = ("timeout", "memout", "error", "unknown")
+
+
+# ------------------------------------------------------------------------ child side
+
+
+def _cap_memory(memory_mb: int | None) -> None:
+    if memory_mb is not None:
+        cap = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def _self_maxrss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def worker(family: str, n: int, engine: str, timeout: float) -> int:
+    """Check one generated spec and print one JSON line (runs in the child)."""
+    import checker
+    from checker.api import Options, check_file
+
+    options = Options(engine=engine, timeout=timeout, models_dirs=(MODELS_DIR,))
+    with tempfile.TemporaryDirectory(prefix="pagecheck-bench-") as tmp:
+        path = Path(tmp) / example_path_name(family, n)
+        path.write_text(spec_text(family, n), encoding="utf-8")
+        start = time.monotonic()
+        result = check_file(path, options)
+        wall = time.monotonic() - start
+    s = result.stats
+    out = {
+        "verdict": str(result.verdict),
+        "complete": result.complete,
+        "property": result.prop,
+        "length": result.trace.length if result.trace is not None else None,
+        "message": result.message,
+        "time_s": result.time_s,
+        "check_wall_s": wall,
+        "states": s.states,
+        "transitions": s.transitions,
+        "depth": s.depth,
+        "solver_calls": s.solver_calls,
+        "formula_size": s.formula_size,
+        "self_maxrss_kb": _self_maxrss_kb(),
+        "checker": str(Path(checker.__file__).parent),
+    }
+    print(json.dumps(out), flush=True)
+    return 0
+
+
+def baseline_worker(engine: str) -> int:
+    """Import what a run imports and load one spec, check nothing: the memory floor."""
+    from checker.check import load_spec
+    from checker.engines import get_engine
+
+    get_engine(engine)
+    with tempfile.TemporaryDirectory(prefix="pagecheck-bench-") as tmp:
+        path = Path(tmp) / "churn_1.pg"
+        path.write_text(spec_text("churn", 1), encoding="utf-8")
+        load_spec(path, models_dirs=(MODELS_DIR,))
+    print(json.dumps({"self_maxrss_kb": _self_maxrss_kb()}), flush=True)
+    return 0
+
+
+# ----------------------------------------------------------------------- parent side
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = DEFAULT_TIMEOUT
+    grace: float = DEFAULT_GRACE
+    memory_mb: int | None = None
+
+
+@dataclass
+class Run:
+    family: str
+    n: int
+    engine: str
+    status: str  # the verdict, or timeout / memout / error / unknown
+    expected: str
+    ok: bool | None  # the verdict is the family's (None: no verdict)
+    complete: bool | None = None
+    property: str | None = None
+    length: int | None = None
+    time_s: float | None = None  # the check, as measured in the child
+    wall_s: float = 0.0  # the whole child process, interpreter start included
+    peak_mb: float | None = None
+    states: int | None = None
+    transitions: int | None = None
+    depth: int | None = None
+    solver_calls: int | None = None
+    formula_size: int | None = None
+    message: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Child:
+    stdout: str
+    code: int
+    wall: float
+    peak_mb: float
+    killed: bool
+
+
+def _child(args: list[str], limits: Limits) -> Child:
+    """Run `run.py ARGS` in a fresh interpreter and session, killed after the limit."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), *args]
+    if limits.memory_mb is not None:
+        cmd += ["--memory", str(limits.memory_mb)]
+    deadline = limits.timeout + limits.grace
+    with (
+        tempfile.TemporaryFile(mode="w+") as out,
+        tempfile.TemporaryFile(mode="w+") as err,
+    ):
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True
+        )
+        killed = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                killed = True
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05)
+        wall = time.monotonic() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, by wait4
+        out.seek(0)
+        err.seek(0)
+        text = out.read()
+        if proc.returncode != 0 and not killed:
+            text += "\n" + err.read()[-4000:]
+    return Child(text, proc.returncode, wall, usage.ru_maxrss / 1024, killed)
+
+
+def run_one(family: str, n: int, engine: str, limits: Limits) -> Run:
+    fam = FAMILIES[family]
+    expected = fam.expect if fam.prop is None else f"{fam.expect} {fam.prop}"
+    child = _child(["--worker", family, str(n), engine, repr(limits.timeout)], limits)
+    run = Run(family, n, engine, "error", expected, None)
+    run.wall_s, run.peak_mb = child.wall, child.peak_mb
+    if child.killed:
+        run.status = "timeout"
+        run.message = f"killed after {child.wall:.1f} s"
+        return run
+    text = child.stdout
+    line = next((ln for ln in text.splitlines() if ln.startswith("{")), None)
+    if child.code != 0 or line is None:
+        oom = "MemoryError" in text or "bad_alloc" in text or child.code == -9
+        run.status = "memout" if oom else "error"
+        lines = text.strip().splitlines()
+        run.message = lines[-1] if lines else f"exit status {child.code}"
+        return run
+    data = json.loads(line)
+    run.complete = data["complete"]
+    run.property = data["property"]
+    run.length = data["length"]
+    run.time_s = data["time_s"]
+    run.states = data["states"]
+    run.transitions = data["transitions"]
+    run.depth = data["depth"]
+    run.solver_calls = data["solver_calls"]
+    run.formula_size = data["formula_size"]
+    run.message = data["message"]
+    run.extra = {
+        k: data[k] for k in ("check_wall_s", "self_maxrss_kb", "checker") if k in data
+    }
+    verdict = data["verdict"]
+    if verdict == "unknown":
+        run.status = "timeout" if "time limit" in run.message else "unknown"
+        return run
+    run.status = verdict
+    if fam.expect == "safe":
+        run.ok = verdict == "safe"
+    else:
+        run.ok = verdict == "violation" and fam.prop in (None, run.property)
+    return run
+
+
+def baseline(engine: str) -> float | None:
+    child = _child(["--baseline", engine], Limits(timeout=120.0))
+    return child.peak_mb if child.code == 0 and child.stdout.strip() else None
+
+
+# ---------------------------------------------------------------------------- output
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None else f"{x:.{digits}f}"
+
+
+def _yes_no(x: bool | None) -> str:
+    return "—" if x is None else ("yes" if x else "no")
+
+
+def _num(x: int | None) -> str:
+    return "—" if x is None else f"{x:,}"
+
+
+COLUMNS = (
+    "family",
+    "N",
+    "engine",
+    "verdict",
+    "complete",
+    "length",
+    "time (s)",
+    "peak RSS (MB)",
+    "states",
+    "Z3 formula size",
+    "solver calls",
+)
+ALIGN = (
+    "---",
+    "---:",
+    "---",
+    "---",
+    "---",
+    "---:",
+    "---:",
+    "---:",
+    "---:",
+    "---:",
+    "---:",
+)
+
+
+def _row(r: Run, timeout: float) -> list[str]:
+    if r.status == "timeout":
+        verdict = f"timeout (>{timeout:g} s)"
+    elif r.status in ("safe", "violation"):
+        verdict = r.status if r.property is None else f"{r.status} {r.property}"
+        if r.ok is False:
+            verdict += f" **(expected {r.expected})**"
+    else:
+        verdict = f"{r.status}: {r.message}"
+    complete = _yes_no(None if r.status == "timeout" else r.complete)
+    time_s = f">{timeout:g}" if r.status == "timeout" else _fmt(r.time_s)
+    z3 = r.engine == "z3"
+    return [
+        r.family,
+        str(r.n),
+        r.engine,
+        verdict,
+        complete,
+        _num(r.length),
+        time_s,
+        _fmt(r.peak_mb, 0),
+        _num(r.states),
+        _num(r.formula_size) if z3 else "—",
+        _num(r.solver_calls) if z3 else "—",
+    ]
+
+
+def markdown(runs: list[Run], timeout: float) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(ALIGN) + "|"]
+    lines += ["| " + " | ".join(_row(r, timeout)) + " |" for r in runs]
+    return "\n".join(lines) + "\n"
+
+
+def checker_revision() -> str:
+    """The git commit, and a hash of the checker's sources as they are now."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "checker").rglob("*")):
+        if path.suffix in (".py", ".lark") and path.is_file():
+            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.read_bytes())
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = "+dirty" if git("status", "--porcelain", "--", "checker") else ""
+    except (OSError, subprocess.CalledProcessError):
+        head, dirty = "unknown", ""
+    return f"{head}{dirty} (checker sources sha256 {digest.hexdigest()[:12]})"
+
+
+def machine() -> dict[str, Any]:
+    try:
+        import z3
+
+        z3v = str(z3.get_version_string())
+    except ImportError:
+        z3v = "unavailable"
+    return {
+        "checker": checker_revision(),
+        "python": platform.python_version(),
+        "z3": z3v,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "loadavg_at_start": os.getloadavg(),
+    }
+
+
+def header(info: dict[str, Any], timeout: float, base: dict[str, float | None]) -> str:
+    floors = ", ".join(f"{e} {_fmt(m, 0)} MB" for e, m in base.items())
+    return (
+        f"pagecheck {info['checker']}; per-run limit {timeout:g} s; "
+        f"Python {info['python']}, z3 {info['z3']}, {info['cpus']} CPUs, "
+        f"load average at start {info['loadavg_at_start'][0]:.2f}.\n"
+        f"Peak RSS of a child that only imports and parses a spec: {floors}.\n"
+    )
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def parse_sizes(text: str, max_n: int) -> list[int]:
+    text = text.strip()
+    try:
+        if "-" in text:
+            lo, _, hi = text.partition("-")
+            sizes = list(range(int(lo), (int(hi) if hi.strip() else max_n) + 1))
+        else:
+            sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        msg = f"expected A-B, A- or a list like 1,2,5; got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be at least 1; got {text!r}")
+    return sizes
+
+
+def _names(text: str, known: list[str], what: str) -> list[str]:
+    names = [x.strip() for x in text.split(",") if x.strip()]
+    bad = [x for x in names if x not in known]
+    if bad or not names:
+        msg = f"unknown {what} {', '.join(bad) or text!r}; known: {', '.join(known)}"
+        raise argparse.ArgumentTypeError(msg)
+    return names
+
+
+def write_specs(upto: int = 3) -> list[Path]:
+    """Write the generated specs N=1..upto of every family to benchmarks/specs/."""
+    SPECS_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for family in FAMILIES:
+        for n in range(1, upto + 1):
+            path = SPECS_DIR / example_path_name(family, n)
+            path.write_text(spec_text(family, n, use=EXAMPLE_USE), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Benchmark pagecheck's engines on families that grow with N.",
+    )
+    add = p.add_argument
+    add("--families", default=",".join(FAMILIES), help="comma-separated (default all)")
+    add("--engines", default=",".join(ENGINES), help="z3, explicit (default both)")
+    add("--n", default="1-", metavar="SIZES", help="A-B, A- or 1,2,5 (default 1-)")
+    add("--max-n", type=int, default=DEFAULT_MAX_N, help="end of an open range (12)")
+    add("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per run (60)")
+    add("--grace", type=float, default=DEFAULT_GRACE, help="seconds before kill (15)")
+    add("--memory-limit", type=int, metavar="MB", help="address space per child")
+    add("--keep-going", action="store_true", help="try larger N after a timeout")
+    add("--json", action="store_true", help="print JSON instead of Markdown")
+    add("--write-specs", action="store_true", help="write benchmarks/specs/ and exit")
+    add("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    return p
+
+
+def _child_main(argv: list[str]) -> int | None:
+    """The child's side of the command line (`--worker`, `--baseline`), else None."""
+    if "--memory" in argv:
+        at = argv.index("--memory")
+        _cap_memory(int(argv[at + 1]))
+        argv = argv[:at] + argv[at + 2 :]
+    if argv[:1] == ["--worker"]:
+        family, n, engine, timeout = argv[1:5]
+        return worker(family, int(n), engine, float(timeout))
+    if argv[:1] == ["--baseline"]:
+        return baseline_worker(argv[1])
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    code = _child_main(argv)
+    if code is not None:
+        return code
+    p = _parser()
+    ns = p.parse_args(argv)
+    try:
+        families = _names(ns.families, list(FAMILIES), "family")
+        engines = _names(ns.engines, list(ENGINES), "engine")
+        sizes = parse_sizes(ns.n, ns.max_n)
+    except argparse.ArgumentTypeError as err:
+        p.error(str(err))
+    if ns.timeout <= 0:
+        p.error("--timeout must be positive")
+    if ns.write_specs:
+        for path in write_specs():
+            print(path.relative_to(ROOT))
+        return 0
+    limits = Limits(ns.timeout, ns.grace, ns.memory_limit)
+
+    def note(text: str) -> None:
+        if not ns.quiet:
+            print(text, file=sys.stderr, flush=True)
+
+    info = machine()
+    base = {e: baseline(e) for e in engines}
+    note(header(info, ns.timeout, base).rstrip())
+    runs: list[Run] = []
+    for family in families:
+        stopped: set[str] = set()
+        for n in sizes:
+            for engine in engines:
+                if engine in stopped:
+                    continue
+                r = run_one(family, n, engine, limits)
+                runs.append(r)
+                note(
+                    f"{family:15} N={n:<3} {engine:8} {r.status:9} len={r.length} "
+                    f"time={_fmt(r.time_s)} wall={r.wall_s:.1f} "
+                    f"peak={_fmt(r.peak_mb, 0)}MB states={r.states} "
+                    f"size={r.formula_size}"
+                )
+                if r.status in FAILED and not ns.keep_going:
+                    stopped.add(engine)
+            if len(stopped) == len(engines):
+                break
+    wrong = [r for r in runs if r.ok is False or r.status in ("error", "unknown")]
+    if ns.json:
+        doc = {
+            "machine": info,
+            "timeout_s": ns.timeout,
+            "baseline_peak_mb": base,
+            "runs": [asdict(r) for r in runs],
+        }
+        print(json.dumps(doc, indent=2))
+    else:
+        print(header(info, ns.timeout, base))
+        print(markdown(runs, ns.timeout), end="")
+        if wrong:
+            names = ", ".join(f"{r.family} N={r.n} {r.engine}" for r in wrong)
+            print(f"\nUnexpected verdicts or failures: {names}")
+    return 1 if wrong else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
