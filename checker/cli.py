@@ -18,15 +18,16 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .api import DEFAULT_TIMEOUT, Options, check_file, spec_files
+from .arguments import ArgumentsDone, StreamArgumentParser, bound, seconds
 from .errors import Diagnostic, InternalError, SourceError
 from .result import CheckResult, Verdict
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+    pass
 
 EXIT_OK, EXIT_UNMET, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -83,60 +84,6 @@ def exit_status(result: CheckResult) -> int:
 # --------------------------------------------------------------------------- arguments
 
 
-class _Exit(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse printing to the given streams and returning instead of exiting."""
-
-    def __init__(self, *, out: TextIO, err: TextIO, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.out = out
-        self.err = err
-
-    def _print_message(
-        self, message: str, file: SupportsWrite[str] | None = None
-    ) -> None:
-        if message:
-            (self.out if file is sys.stdout else self.err).write(message)
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            self.err.write(message)
-        raise _Exit(status)
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(self.err)
-        self.exit(EXIT_INPUT, f"{self.prog}: error: {message}\n")
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of seconds, got {text!r}"
-        ) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"the timeout must be > 0 seconds, got {text}")
-    return value
-
-
-def _bound(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of steps, got {text!r}"
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"the bound must be ≥ 0, got {text}")
-    return value
-
-
 def add_check_options(p: argparse.ArgumentParser) -> None:
     """The options that choose how specs are checked (shared with other commands)."""
     p.add_argument(
@@ -148,12 +95,12 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--bound",
-        type=_bound,
+        type=bound,
         help="steps to explore (overrides the spec's `bound`; default 100)",
     )
     p.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=seconds,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="time limit per spec; reaching it gives `unknown` "
@@ -171,7 +118,7 @@ def add_check_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser(out: TextIO, err: TextIO) -> argparse.ArgumentParser:
-    p = _Parser(
+    p = StreamArgumentParser(
         prog="pagecheck",
         description="Check guest page hinting specs for races: prints the shortest "
         "bad schedule, or proves there is none.",
@@ -319,7 +266,7 @@ def _check_main(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         output = _choose_output(ns)
         if isinstance(output, str):
             parser.error(output)
-    except _Exit as stop:
+    except ArgumentsDone as stop:
         return stop.status
     dot_program = None
     if output.render is not None:

@@ -27,10 +27,11 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from . import api
 from . import syntax as ast
+from .arguments import ArgumentsDone, StreamArgumentParser, bound, positive_int, seconds
 from .check import check_spec as check_tree
 from .errors import InternalError, PagecheckError, SourceError
 from .parser import parse
@@ -250,75 +251,16 @@ def _run_pool(
 # ======================================================================= command line
 
 
-class _Exit(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """argparse writing to the given streams, raising `_Exit` instead of exiting."""
-
-    def __init__(self, prog: str, description: str, out: TextIO, err: TextIO) -> None:
-        super().__init__(
-            prog=prog,
-            description=description,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
-        self.out = out
-        self.err = err
-
-    def print_help(self, file: Any = None) -> None:
-        super().print_help(file if file is not None else self.out)
-
-    def print_usage(self, file: Any = None) -> None:
-        super().print_usage(file if file is not None else self.out)
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(self.err)
-        self.err.write(f"{self.prog}: error: {message}\n")
-        raise _Exit(EXIT_INPUT)
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            self.err.write(message)
-        raise _Exit(status)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number, got {text!r}"
-        ) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {text}")
-    return value
-
-
-def _bound(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of steps, got {text!r}"
-        ) from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"the bound must be ≥ 0, got {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number of seconds, got {text!r}"
-        ) from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"the timeout must be > 0 seconds, got {text}")
-    return value
+def command_parser(
+    prog: str, description: str, out: TextIO, err: TextIO
+) -> StreamArgumentParser:
+    return StreamArgumentParser(
+        prog=prog,
+        description=description,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        out=out,
+        err=err,
+    )
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
@@ -330,11 +272,11 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         help="z3 (default) or explicit (breadth-first; deterministic traces)",
     )
     parser.add_argument(
-        "--bound", type=_bound, help="steps to explore (overrides each spec's `bound`)"
+        "--bound", type=bound, help="steps to explore (overrides each spec's `bound`)"
     )
     parser.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds,
         default=api.DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help=f"time limit per check; reaching it gives `unknown` "
@@ -352,7 +294,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-j",
         "--jobs",
-        type=_positive_int,
+        type=positive_int,
         default=os.cpu_count() or 1,
         metavar="N",
         help="checks to run in parallel (default: all cores)",
@@ -369,10 +311,13 @@ def options_from(ns: argparse.Namespace) -> api.Options:
     )
 
 
-def parse_args(parser: ArgumentParser, args: Sequence[str]) -> argparse.Namespace | int:
+def parse_args(
+    parser: StreamArgumentParser, args: Sequence[str]
+) -> argparse.Namespace | int:
     try:
-        return parser.parse_args(list(args))
-    except _Exit as stop:
+        namespace: argparse.Namespace = parser.parse_args(list(args))
+        return namespace
+    except ArgumentsDone as stop:
         return stop.status
 
 
@@ -853,13 +798,13 @@ exit status: 0 done; 2 input error (the spec as written must check)
 
 def run_explore(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     """`pagecheck explore SPEC --move OP [options]`."""
-    parser = ArgumentParser("pagecheck explore", EXPLORE_HELP, out, err)
+    parser = command_parser("pagecheck explore", EXPLORE_HELP, out, err)
     parser.add_argument("spec", type=Path, metavar="SPEC", help="the spec file")
     parser.add_argument(
         "--move", required=True, metavar="OP", help="the operation whose calls to move"
     )
     parser.add_argument(
-        "--line", type=_positive_int, help="move only the call on this line"
+        "--line", type=positive_int, help="move only the call on this line"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     add_common_options(parser)

@@ -31,11 +31,11 @@ from .explore import (
     EXIT_UNKNOWN,
     EXIT_UNMET,
     SCHEMA_VERSION,
-    ArgumentParser,
     Outcome,
     ProgressBar,
     add_common_options,
     check_variant,
+    command_parser,
     options_from,
     parse_args,
     print_json,
@@ -346,7 +346,7 @@ own); 1 some does not; 2 input error; 3 an own-model verdict was unknown
 
 def run_matrix(args: Sequence[str], out: TextIO, err: TextIO) -> int:
     """`pagecheck matrix SPECS... --models M... [--markdown | --json] [options]`."""
-    parser = ArgumentParser("pagecheck matrix", MATRIX_HELP, out, err)
+    parser = command_parser("pagecheck matrix", MATRIX_HELP, out, err)
     parser.add_argument(
         "specs",
         nargs="+",

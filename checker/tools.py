@@ -11,52 +11,23 @@ import argparse
 import importlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import ir
+from .arguments import ArgumentsDone, StreamArgumentParser
 from .check import find_model, load_model
 from .errors import SourceError
 
 if TYPE_CHECKING:
-    from _typeshed import SupportsWrite
+    pass
 
 EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
 
 _Runner = Callable[[argparse.Namespace, TextIO], int]
 
 
-class _Exit(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse writing to the given streams and returning instead of exiting."""
-
-    def __init__(
-        self, *args: object, out: TextIO, err: TextIO, **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.out = out
-        self.err = err
-
-    def print_help(self, file: SupportsWrite[str] | None = None) -> None:
-        super().print_help(file if file is not None else self.out)
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(self.err)
-        self.err.write(f"{self.prog}: error: {message}\n")
-        raise _Exit(EXIT_INPUT)
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        if message:
-            self.err.write(message)
-        raise _Exit(status)
-
-
 def build_parser(out: TextIO, err: TextIO) -> argparse.ArgumentParser:
-    parser = _Parser(prog="pagecheck", out=out, err=err)
+    parser = StreamArgumentParser(prog="pagecheck", out=out, err=err)
     commands = parser.add_subparsers(dest="command", required=True)
     for name, run, help_text in (
         (
@@ -91,7 +62,7 @@ def run_tool(name: str, args: Sequence[str], out: TextIO, err: TextIO) -> int:
         return _run_explore(name, args, out, err)
     try:
         ns = build_parser(out, err).parse_args([name, *args])
-    except _Exit as stop:
+    except ArgumentsDone as stop:
         return stop.status
     run: _Runner = ns.run
     try:

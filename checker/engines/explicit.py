@@ -33,7 +33,9 @@ def check_explicit(
     v0 = sem.initial_violation(s0)
     if v0 is not None:
         trace = Trace(s0, (), v0)
-        return EngineOutcome(Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0))
+        return EngineOutcome(
+            Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
+        )
     parent: dict[GlobalState, tuple[GlobalState, Successor] | None] = {s0: None}
     frontier = [s0]
     shortest: Trace | None = None
@@ -69,14 +71,27 @@ def check_explicit(
                 depth = bound
                 break
             if layer:
-                best = min(layer, key=lambda ps: ir.PROPERTIES.index(ps[1].violation.prop))  # type: ignore[union-attr]
+                best = min(layer, key=_property_rank)
                 if shortest is None:
                     shortest = _trace(parent, s0, *best)
-                if want is not None and wanted is None and shortest.violation.prop != want:
-                    hit = next((ps for ps in layer if ps[1].violation and ps[1].violation.prop == want), None)
+                if (
+                    want is not None
+                    and wanted is None
+                    and shortest.violation.prop != want
+                ):
+                    hit = next(
+                        (
+                            ps
+                            for ps in layer
+                            if ps[1].violation and ps[1].violation.prop == want
+                        ),
+                        None,
+                    )
                     if hit is not None:
                         wanted = _trace(parent, s0, *hit)
-            if shortest is not None and (want is None or shortest.violation.prop == want or wanted is not None):
+            if shortest is not None and (
+                want is None or shortest.violation.prop == want or wanted is not None
+            ):
                 break
             frontier = next_frontier
             if progress is not None:
@@ -84,12 +99,25 @@ def check_explicit(
     except LimitReached as limit:
         stats = Stats(states=len(parent), transitions=transitions, depth=depth)
         if shortest is not None:
-            return EngineOutcome(Verdict.VIOLATION, True, shortest, None, reason=str(limit), stats=stats)
+            return EngineOutcome(
+                Verdict.VIOLATION, True, shortest, None, reason=str(limit), stats=stats
+            )
         return EngineOutcome(Verdict.UNKNOWN, False, reason=str(limit), stats=stats)
-    stats = Stats(states=len(parent), transitions=transitions, depth=shortest.length if shortest else depth)
+    stats = Stats(
+        states=len(parent),
+        transitions=transitions,
+        depth=shortest.length if shortest else depth,
+    )
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats)
     return EngineOutcome(Verdict.SAFE, complete, stats=stats)
+
+
+def _property_rank(step: tuple[GlobalState, Successor]) -> int:
+    """Ties between violations of one length go to the reference's property order."""
+    violation = step[1].violation
+    assert violation is not None
+    return ir.PROPERTIES.index(violation.prop)
 
 
 def _check_limits(deadline: float, states: int) -> None:
