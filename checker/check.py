@@ -230,15 +230,7 @@ def check_model(tree: ast.File, source: SourceFile) -> ir.Model:
     for extra in headers[1:]:
         diags.error(extra.span, "a file holds one model; this is a second `model` line")
     for item in tree.items:
-        if not isinstance(
-            item,
-            ast.ModelHeader
-            | ast.GuestDecl
-            | ast.HostDecl
-            | ast.FlagDecl
-            | ast.OpDecl
-            | ast.TransitionDecl,
-        ):
+        if not isinstance(item, ast.ModelItem):
             diags.error(
                 item.span,
                 f"{_describe_item(item)} belongs in a spec, but this file is a model",
@@ -854,15 +846,7 @@ class _SpecChecker:
     def run(self) -> ir.Spec | None:
         items = self.tree.items
         for item in items:
-            if isinstance(
-                item,
-                ast.ModelHeader
-                | ast.GuestDecl
-                | ast.HostDecl
-                | ast.FlagDecl
-                | ast.OpDecl
-                | ast.TransitionDecl,
-            ):
+            if isinstance(item, ast.ModelItem):
                 self.d.error(
                     item.span,
                     f"{_describe_item(item)} belongs in a model,"

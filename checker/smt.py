@@ -566,14 +566,7 @@ class _Executor:
             warned = z3.If(
                 discard, z3.Or(self.is_unused(before), self.is_unused(after)), warned
             )
-        flags = [
-            z3.BoolVal(True)
-            if tr.sets >> f & 1 and not tr.clears >> f & 1
-            else z3.BoolVal(False)
-            if tr.clears >> f & 1
-            else b
-            for f, b in enumerate(page.flags)
-        ]
+        flags = _set_clear(page.flags, tr.sets, tr.clears)
         guest = thread is not None and not thread.is_host
         result: Any = None
         if tr.fail:
@@ -610,14 +603,7 @@ class _Executor:
                     path.conds.append(valid)
                     paths.append(bad)
         if completed:
-            flags = [
-                z3.BoolVal(True)
-                if op.sets >> f & 1 and not op.clears >> f & 1
-                else z3.BoolVal(False)
-                if op.clears >> f & 1
-                else b
-                for f, b in enumerate(flags)
-            ]
+            flags = _set_clear(flags, op.sets, op.clears)
         for p in paths:
             p.pages[page_index] = SymPage(after, list(flags), data, valid, warned)
             if instr is None:
@@ -888,6 +874,18 @@ class Unrolling:
 
     def reason_unknown(self) -> str:
         return str(self.solver.reason_unknown())
+
+
+def _set_clear(flags: list[Any], sets: int, clears: int) -> list[Any]:
+    """Flags after `sets` then `clears` (bit masks), as `(flags | sets) & ~clears`."""
+    return [
+        z3.BoolVal(False)
+        if clears >> f & 1
+        else z3.BoolVal(True)
+        if sets >> f & 1
+        else b
+        for f, b in enumerate(flags)
+    ]
 
 
 def _dag_size(term: Any) -> int:
