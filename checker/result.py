@@ -24,6 +24,7 @@ class Stats:
     depth: int = 0
     solver_calls: int = 0
     formula_size: int | None = None
+    bytes_per_state: float | None = None
     extra: tuple[tuple[str, str], ...] = ()
 
 

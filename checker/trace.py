@@ -32,9 +32,9 @@ class Trace:
 
 @dataclass(frozen=True, slots=True)
 class StepClaim:
-    """What an engine claims one step did: who moved and where it led."""
+    """What an engine claims one step did: which move it took and where it led."""
 
-    actor: int
+    move: int
     state: GlobalState
     violation: str | None
 
@@ -62,19 +62,13 @@ def replay(
         return Trace(initial, (), violation)
     for k, claim in enumerate(claims, start=1):
         last = k == len(claims)
-        match = None
-        for succ in sem.successors(state):
-            if succ.actor != claim.actor or succ.state != claim.state:
-                continue
-            got = succ.violation.prop if succ.violation else None
-            if got == claim.violation:
-                match = succ
-                break
-        if match is None:
+        match = sem.successor(state, claim.move)
+        got = match.violation.prop if match and match.violation else None
+        if match is None or match.state != claim.state or got != claim.violation:
             raise InternalError(
                 f"{spec_name}: step {k} of the counterexample does not replay on the "
-                "concrete semantics "
-                f"(actor {claim.actor}, claimed violation {claim.violation})"
+                f"concrete semantics (move {claim.move}, claimed violation "
+                f"{claim.violation})"
             )
         if not last and match.violation is not None:
             raise InternalError(
@@ -87,4 +81,26 @@ def replay(
         raise InternalError(
             f"{spec_name}: the counterexample does not end in a {prop} violation"
         )
-    return Trace(initial, tuple(steps), final)
+    return explained(Trace(initial, tuple(steps), final), sem)
+
+
+def explained(trace: Trace, sem: Semantics) -> Trace:
+    """The trace, its message saying so when a read found a page that never held data
+    (declared without a value and never written) rather than one whose content was
+    lost: a step sees only the page's `valid` flag, a run sees its history."""
+    if trace.violation.prop != "silent-loss" or not trace.steps:
+        return trace
+    read = trace.steps[-1].events[-1]
+    page = read.page
+    if page is None or read.value is not None or read.before is None:
+        return trace
+    states = [trace.initial, *(s.state for s in trace.steps[:-1])]
+    if any(state.pages[page].valid for state in states):
+        return trace
+    message = (
+        f"read of page {sem.spec.pages[page].name} in state "
+        f"{sem.model.state_name(read.before)} returned 0: the page never held data "
+        "(it was declared without a value and never written)"
+    )
+    violation = Violation(trace.violation.prop, message, trace.violation.span)
+    return Trace(trace.initial, trace.steps, violation)

@@ -1,22 +1,236 @@
-"""The explicit-state engine: breadth-first search over the concrete semantics.
+"""The explicit-state engine: breadth-first search over packed states.
 
-Shortest counterexamples by construction (BFS layers are run lengths); `complete` when
-the states reachable within the bound are closed under the step function. It is the
-reference the Z3 engine is tested against.
+Shortest counterexamples by construction (BFS layers are run lengths; ties go to the
+reference's property order, then to the first found); `complete` when the states
+reachable within the bound are closed under the step function. A state is an integer
+of `packed.py`; besides its place in the set of visited states, a stored state keeps
+the index of the state it was first reached from and its position among that state's
+successors. A trace is rebuilt from those links and replayed on the reference
+semantics (`semantics.py`), which must agree step by step.
 """
 
 from __future__ import annotations
 
+import os
+import resource
+import sys
 import time
+from array import array
+from dataclasses import dataclass
 
 from .. import ir
-from ..errors import LimitReached
+from ..errors import InternalError, LimitReached
+from ..packed import PackedStep, WidthExceeded
 from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import GlobalState, Semantics, Successor
-from ..trace import Trace
+from ..trace import Trace, explained
 
-MAX_STATES = 5_000_000
+#: Expansions between two looks at the clock and at the memory in use.
+CHECK_EVERY = 8192
+#: Integer fields start at most this wide; a search whose values outgrow them starts
+#: again with the width the bound allows (`step.int_width`), which may be far wider.
+NARROW_INT_BITS = 32
+
+
+def default_memory_mb() -> int:
+    """Half of this machine's physical memory (4096 MB where it cannot be read)."""
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 4096
+    return max(64, total // 2 // 2**20)
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A violating step found in a layer: from stored state `parent`, either move
+    `move` (a violation of the step's own) or successor number `position` (a violation
+    of the state it reaches: `never` or deadlock)."""
+
+    rank: int
+    parent: int
+    order: int
+    prop: str
+    move: int | None = None
+    position: int | None = None
+
+
+class _Search:
+    def __init__(
+        self,
+        spec: ir.Spec,
+        bound: int,
+        deadline: float,
+        memory_mb: int | None,
+        *,
+        narrow: bool,
+    ) -> None:
+        self.spec = spec
+        self.bound = bound
+        self.sem = Semantics(spec)
+        self.definition = self.sem.definition
+        self.packed = PackedStep(
+            self.definition, bound + 1, max_int_bits=NARROW_INT_BITS if narrow else None
+        )
+        self.deadline = deadline
+        self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
+        self.s0 = self.packed.pack(self.definition.initial)
+        self.seen: set[int] = {self.s0}
+        self.parent = array("I", [0])
+        self.position = array("B" if len(self.definition.moves) < 256 else "H", [0])
+        self.transitions = 0
+        self.depth = 0
+        self._base_memory = _resident_bytes()
+        self._ranks = [
+            ir.PROPERTIES.index(m.violation.prop) if m.violation else -1
+            for m in self.definition.moves
+        ]
+        self._props = [
+            m.violation.prop if m.violation else "" for m in self.definition.moves
+        ]
+        self._never_rank = ir.PROPERTIES.index("never")
+        self._deadlock_rank = ir.PROPERTIES.index("deadlock")
+
+    # -- the search
+    def layer(
+        self, frontier: list[int], first: int, beyond: bool
+    ) -> tuple[list[int], list[_Candidate]]:
+        """Expand one BFS layer whose states are stored from index `first` on.
+
+        Beyond the bound, stop at the first sign of a state or violation not yet seen.
+        """
+        expand = self.packed.expand
+        never = (
+            self.packed.never
+            if self.definition.nevers and "never" in self.spec.properties
+            else None
+        )
+        deadlock = "deadlock" in self.spec.properties
+        seen, parent, position = self.seen, self.parent, self.position
+        self.check_limits()
+        found: list[_Candidate] = []
+        nxt: list[int] = []
+        ranks, props = self._ranks, self._props
+        add, link, place, grow = seen.add, parent.append, position.append, nxt.append
+        plain = never is None and not deadlock
+        for k, s in enumerate(frontier):
+            index = first + k
+            out: list[int] = []
+            bad: list[int] = []
+            expand(s, out, bad)
+            self.transitions += len(out) + len(bad)
+            for m in bad:
+                found.append(_Candidate(ranks[m], index, m, props[m], move=m))
+            if plain:
+                for j, t in enumerate(out):
+                    if t not in seen:
+                        add(t)
+                        link(index)
+                        place(j)
+                        grow(t)
+            else:
+                for j, t in enumerate(out):
+                    if t in seen:
+                        continue
+                    if never is not None and never(t) >= 0:
+                        found.append(
+                            _Candidate(self._never_rank, index, j, "never", position=j)
+                        )
+                    elif deadlock and self.packed.deadlocked(t):
+                        found.append(
+                            _Candidate(
+                                self._deadlock_rank, index, j, "deadlock", position=j
+                            )
+                        )
+                    else:
+                        add(t)
+                        link(index)
+                        place(j)
+                        grow(t)
+            if beyond and (found or nxt):
+                break
+            if k % CHECK_EVERY == CHECK_EVERY - 1:
+                self.check_limits()
+        return nxt, found
+
+    def check_limits(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LimitReached(f"time limit reached {self.reached()}")
+        if _resident_bytes() - self._base_memory > self.memory_limit:
+            raise LimitReached(
+                f"memory limit reached ({self.memory_limit // 2**20} MB) {self.reached()}"
+            )
+
+    def reached(self) -> str:
+        return f"at depth {self.depth}"
+
+    def stats(self, depth: int) -> Stats:
+        return Stats(
+            states=len(self.parent),
+            transitions=self.transitions,
+            depth=depth,
+            bytes_per_state=self.bytes_per_state(),
+        )
+
+    def bytes_per_state(self) -> float:
+        """What the stored states cost: each integer, the set that holds them, and the
+        two links per state."""
+        n = len(self.parent)
+        widest = 1 << max(0, self.packed.bits - 1)
+        links = n * (self.parent.itemsize + self.position.itemsize)
+        return (sys.getsizeof(self.seen) + n * sys.getsizeof(widest) + links) / n
+
+    # -- traces
+    def trace(self, c: _Candidate) -> Trace:
+        """The run to candidate `c`, replayed on the reference semantics."""
+        chain = [c.parent]
+        while chain[-1] != 0:
+            chain.append(self.parent[chain[-1]])
+        chain.reverse()
+        packed_states = [self.s0]
+        for index in chain[1:]:
+            packed_states.append(
+                self._successors(packed_states[-1])[self.position[index]]
+            )
+        state = self.sem.initial()
+        steps: list[Successor] = []
+        for s in packed_states[1:]:
+            steps.append(self._reference_step(state, self._state(s)))
+            state = steps[-1].state
+        if c.move is not None:
+            last = self.sem.successor(state, c.move)
+        else:
+            assert c.position is not None
+            target = self._successors(packed_states[-1])[c.position]
+            last = self._reference_step(state, self._state(target))
+        if last is None or last.violation is None or last.violation.prop != c.prop:
+            raise InternalError(
+                f"{self.spec.source.name}: the compiled step function found a {c.prop} "
+                "violation that the reference semantics does not confirm"
+            )
+        steps.append(last)
+        return explained(
+            Trace(self.sem.initial(), tuple(steps), last.violation), self.sem
+        )
+
+    def _successors(self, s: int) -> list[int]:
+        out: list[int] = []
+        self.packed.expand(s, out, [])
+        return out
+
+    def _state(self, s: int) -> GlobalState:
+        return self.sem.state_of(self.packed.unpack(s))
+
+    def _reference_step(self, state: GlobalState, target: GlobalState) -> Successor:
+        """The first step of the reference semantics from `state` to `target`."""
+        for succ in self.sem.successors(state):
+            if succ.state == target:
+                return succ
+        raise InternalError(
+            f"{self.spec.source.name}: the compiled step function reached a state that "
+            "the reference semantics does not"
+        )
 
 
 def check_explicit(
@@ -27,6 +241,7 @@ def check_explicit(
     want: str | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    memory_mb: int | None = None,
 ) -> EngineOutcome:
     sem = Semantics(spec)
     s0 = sem.initial()
@@ -36,111 +251,78 @@ def check_explicit(
         return EngineOutcome(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
-    parent: dict[GlobalState, tuple[GlobalState, Successor] | None] = {s0: None}
-    frontier = [s0]
+    try:
+        search = _Search(spec, bound, deadline, memory_mb, narrow=True)
+        return _breadth_first(search, want, progress)
+    except WidthExceeded:
+        search = _Search(spec, bound, deadline, memory_mb, narrow=False)
+        return _breadth_first(search, want, progress)
+
+
+def _breadth_first(
+    search: _Search, want: str | None, progress: Progress | None
+) -> EngineOutcome:
+    bound = search.bound
+    frontier = [search.s0]
+    first = 0
     shortest: Trace | None = None
     wanted: Trace | None = None
-    transitions = 0
-    depth = 0
     complete = False
     try:
         while True:
             if not frontier:
                 complete = True
                 break
-            depth += 1
-            beyond = depth > bound
-            layer: list[tuple[GlobalState, Successor]] = []
-            next_frontier: list[GlobalState] = []
-            for state in frontier:
-                for succ in sem.successors(state):
-                    transitions += 1
-                    if succ.violation is not None:
-                        layer.append((state, succ))
-                    elif succ.state not in parent:
-                        parent[succ.state] = (state, succ)
-                        next_frontier.append(succ.state)
-                    if beyond and (layer or next_frontier):
-                        break
-                if transitions % 2048 == 0:
-                    _check_limits(deadline, len(parent))
-                if beyond and (layer or next_frontier):
-                    break
+            search.depth += 1
+            beyond = search.depth > bound
+            start = len(search.parent)
+            nxt, found = search.layer(frontier, first, beyond)
             if beyond:
-                complete = not layer and not next_frontier
-                depth = bound
+                complete = not found and not nxt
+                search.depth = bound
                 break
-            if layer:
-                best = min(layer, key=_property_rank)
+            if found:
                 if shortest is None:
-                    shortest = _trace(parent, s0, *best)
+                    shortest = search.trace(
+                        min(found, key=lambda c: (c.rank, c.parent, c.order))
+                    )
                 if (
                     want is not None
                     and wanted is None
                     and shortest.violation.prop != want
                 ):
-                    hit = next(
-                        (
-                            ps
-                            for ps in layer
-                            if ps[1].violation and ps[1].violation.prop == want
-                        ),
-                        None,
-                    )
+                    hit = next((c for c in found if c.prop == want), None)
                     if hit is not None:
-                        wanted = _trace(parent, s0, *hit)
+                        wanted = search.trace(hit)
             if shortest is not None and (
                 want is None or shortest.violation.prop == want or wanted is not None
             ):
                 break
-            frontier = next_frontier
+            frontier, first = nxt, start
             if progress is not None:
-                progress(ProgressInfo("explicit", depth, bound, states=len(parent)))
+                progress(
+                    ProgressInfo(
+                        "explicit", search.depth, bound, states=len(search.parent)
+                    )
+                )
     except LimitReached as limit:
-        stats = Stats(states=len(parent), transitions=transitions, depth=depth)
+        stats = search.stats(search.depth)
         if shortest is not None:
             return EngineOutcome(
                 Verdict.VIOLATION, True, shortest, None, reason=str(limit), stats=stats
             )
         return EngineOutcome(Verdict.UNKNOWN, False, reason=str(limit), stats=stats)
-    stats = Stats(
-        states=len(parent),
-        transitions=transitions,
-        depth=shortest.length if shortest else depth,
-    )
+    stats = search.stats(shortest.length if shortest else search.depth)
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats)
     return EngineOutcome(Verdict.SAFE, complete, stats=stats)
 
 
-def _property_rank(step: tuple[GlobalState, Successor]) -> int:
-    """Ties between violations of one length go to the reference's property order."""
-    violation = step[1].violation
-    assert violation is not None
-    return ir.PROPERTIES.index(violation.prop)
-
-
-def _check_limits(deadline: float, states: int) -> None:
-    if time.monotonic() > deadline:
-        raise LimitReached("time limit reached")
-    if states > MAX_STATES:
-        raise LimitReached(f"state limit reached ({MAX_STATES} states)")
-
-
-def _trace(
-    parent: dict[GlobalState, tuple[GlobalState, Successor] | None],
-    s0: GlobalState,
-    last_state: GlobalState,
-    last: Successor,
-) -> Trace:
-    steps = [last]
-    state = last_state
-    while True:
-        link = parent[state]
-        if link is None:
-            break
-        state, succ = link
-        steps.append(succ)
-    steps.reverse()
-    assert last.violation is not None
-    return Trace(s0, tuple(steps), last.violation)
+def _resident_bytes() -> int:
+    """This process's resident memory now (its peak where /proc is not there)."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024

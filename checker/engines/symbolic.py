@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import ir
 from ..result import EngineOutcome, Stats, Verdict
-from ..semantics import GlobalState, Semantics
+from ..semantics import Semantics
 from ..smt import Unrolling, is_sat, is_unsat
 from ..trace import StepClaim, Trace, replay
 
@@ -39,8 +39,11 @@ class _Search:
         self.deadline = deadline
         self.seed = seed
         self.sem = Semantics(spec)
+        self.definition = self.sem.definition
         self.s0 = self.sem.initial()
-        self.unrolling = Unrolling(spec, bound + 2, seed=seed, initial=self.s0)
+        self.unrolling = Unrolling(
+            self.definition, bound + 2, seed=seed, initial=self.definition.initial
+        )
         self.checks = 0
 
     def ask(self, u: Unrolling, *conditions: Any) -> bool:
@@ -72,10 +75,10 @@ class _Search:
         return None
 
     def replay(self, prop: str) -> Trace:
-        states, actors = self.unrolling.run()
+        states, moves = self.unrolling.run()
         claims = [
-            StepClaim(actor, state, viol)
-            for (state, viol), actor in zip(states[1:], actors, strict=True)
+            StepClaim(move, self.sem.state_of(slots), viol)
+            for (slots, viol), move in zip(states[1:], moves, strict=True)
         ]
         return replay(self.sem, self.s0, claims, prop, self.spec.source.name)
 
@@ -86,8 +89,9 @@ class _Search:
         state (shortest runs never do, so the constraints lose nothing).
         """
         while self.ask(u):
-            states = [s for s, _ in u.run()[0]]
-            first: dict[GlobalState, int] = {}
+            # a step's violation is part of what it reaches: `differs` compares it too
+            states = [(tuple(s), v) for s, v in u.run()[0]]
+            first: dict[tuple[tuple[ir.Value, ...], str | None], int] = {}
             repeats = []
             for j, s in enumerate(states):
                 if s in first:
@@ -110,11 +114,11 @@ class _Search:
         if not self.path_exists(u):
             return True, ""
         within = Unrolling(
-            self.spec,
+            self.definition,
             self.bound + 2,
             seed=self.seed,
             allow_stutter=True,
-            initial=self.s0,
+            initial=self.definition.initial,
         )
         for _ in range(self.bound):
             within.extend()

@@ -74,7 +74,7 @@ def test_engines_agree(tmp_path: Path, seed: int, expect: str | None) -> None:
     if explicit.trace is not None:
         sem = Semantics(spec)
         claims = [
-            StepClaim(s.actor, s.state, s.violation.prop if s.violation else None)
+            StepClaim(s.move, s.state, s.violation.prop if s.violation else None)
             for s in explicit.trace.steps
         ]
         replay(

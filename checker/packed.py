@@ -1,0 +1,371 @@
+"""The step function compiled to Python over packed states, for the explicit engine.
+
+A global state is one Python integer: every slot of the step definition is a bit field
+(Booleans and `ok`/`fail` one bit, page states, program counters and statuses as
+small unsigned fields, integers as biased fields wide enough for every value a run
+within the bound can hold). From the moves of `step.py`, this module writes one Python
+function per thread and program counter and one for the host, and `exec`s them: a
+successor is then a few shifts, masks and comparisons, and a stored state costs the
+integer and its place in a set. Nothing here says what a statement means; the terms
+are translated one by one, and traces are rebuilt on the reference semantics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from . import ir
+from . import terms as T
+from .step import Move, Status, StepDefinition, int_width
+
+Expand = Callable[[int, list[int], list[int]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    offset: int
+    width: int
+    bias: int = 0  # stored value = value + bias (integers)
+
+    @property
+    def mask(self) -> int:
+        return (1 << self.width) - 1
+
+
+class PackedStep:
+    """The compiled step function of one spec.
+
+    Integer fields are as wide as `step.int_width` says a run of `steps` steps needs,
+    or `max_int_bits` if that is less; a value that does not fit then raises
+    `WidthExceeded`. `expand(s, out, bad)` appends to `out` every successor of `s`
+    that no step property violates (in the reference's successor order) and to `bad`
+    the number of every move that ends in a violation of its own; `never(s)` is the
+    index of the first `never` condition that holds in `s`, or -1.
+    """
+
+    def __init__(
+        self, definition: StepDefinition, steps: int, *, max_int_bits: int | None = None
+    ) -> None:
+        self.definition = definition
+        layout = definition.layout
+        self.int_bits = int_width(definition.spec, steps)
+        if max_int_bits is not None:
+            self.int_bits = min(self.int_bits, max_int_bits)
+        self.fields = _fields(definition, self.int_bits)
+        self.bits = sum(f.width for f in self.fields)
+        self.source = _Writer(self).module()
+        namespace: dict[str, object] = {"overflow": _overflow}
+        code = compile(
+            self.source, f"<step function of {definition.spec.source.name}>", "exec"
+        )
+        exec(code, namespace)
+        self.expand: Expand = namespace["expand"]  # type: ignore[assignment]
+        self.never: Callable[[int], int] = namespace["never"]  # type: ignore[assignment]
+        self.violating = bytes(m.violation is not None for m in definition.moves)
+        self._sorts = [slot.sort for slot in layout.slots]
+
+    def pack(self, slots: Sequence[ir.Value]) -> int:
+        s = 0
+        for value, f, sort in zip(slots, self.fields, self._sorts, strict=True):
+            s |= (_code(value, sort) + f.bias) << f.offset
+        return s
+
+    def unpack(self, s: int) -> tuple[ir.Value, ...]:
+        out: list[ir.Value] = []
+        for f, sort in zip(self.fields, self._sorts, strict=True):
+            raw = (s >> f.offset & f.mask) - f.bias
+            if sort == "bool":
+                out.append(bool(raw))
+            elif sort == "result":
+                out.append("ok" if raw else "fail")
+            else:
+                out.append(raw)
+        return tuple(out)
+
+    def deadlocked(self, s: int) -> bool:
+        """Some thread is running and no move is enabled (language reference §3)."""
+        layout = self.definition.layout
+        running = any(
+            s >> self.fields[ts.status].offset & self.fields[ts.status].mask
+            == Status.RUNNING
+            for ts in layout.threads
+        )
+        if not running:
+            return False
+        out: list[int] = []
+        bad: list[int] = []
+        self.expand(s, out, bad)
+        return not out and not bad
+
+
+def _code(value: ir.Value, sort: T.Sort) -> int:
+    """A slot value as the unsigned (or, for integers, signed) number stored for it."""
+    if sort == "result":
+        return 1 if value == "ok" else 0
+    return int(value)
+
+
+class WidthExceeded(Exception):
+    """An integer outgrew its field: only possible when `max_int_bits` narrowed it."""
+
+
+def _overflow(value: int) -> int:
+    raise WidthExceeded(value)
+
+
+def _fields(definition: StepDefinition, int_bits: int) -> tuple[Field, ...]:
+    """Bit fields in slot order, except that each thread's status sits just below its
+    program counter so that one extraction tells both."""
+    layout = definition.layout
+    widths = []
+    for slot in layout.slots:
+        if slot.sort == "int":
+            widths.append(int_bits)
+        elif slot.sort == "enum":
+            widths.append(max(1, (slot.size - 1).bit_length()))
+        else:
+            widths.append(1)
+    order = list(range(len(layout.slots)))
+    for ts in layout.threads:
+        order.remove(ts.status)
+        order.insert(order.index(ts.pc), ts.status)
+    fields: dict[int, Field] = {}
+    offset = 0
+    for index in order:
+        bias = 1 << (int_bits - 1) if layout.slots[index].sort == "int" else 0
+        fields[index] = Field(offset, widths[index], bias)
+        offset += widths[index]
+    return tuple(fields[i] for i in range(len(layout.slots)))
+
+
+class _Writer:
+    """Writes the Python source of a spec's compiled step function."""
+
+    def __init__(self, packed: PackedStep) -> None:
+        self.p = packed
+        self.d = packed.definition
+        self.fields = packed.fields
+        self.lines: list[str] = []
+        self.used: set[int] = set()  # the slots the function being written reads
+
+    def module(self) -> str:
+        d = self.d
+        tables = []
+        for t, per_pc in enumerate(d.by_pc):
+            names = []
+            for pc, moves in enumerate(per_pc):
+                name = f"t{t}_pc{pc}"
+                self.function(name, moves)
+                names.append(name)
+            tables.append(
+                f"T{t} = ({', '.join(names)}{',' if len(names) == 1 else ''})"
+            )
+        self.function("host", d.host_moves)
+        self.lines += tables
+        self.lines.append("def expand(s, out, bad):")
+        for t, ts in enumerate(d.layout.threads):
+            if not d.by_pc[t]:
+                continue
+            status, counter = self.fields[ts.status], self.fields[ts.pc]
+            assert counter.offset == status.offset + status.width
+            mask = (1 << (status.width + counter.width)) - 1
+            self.lines += [
+                f"    x = s >> {status.offset} & {mask}",
+                f"    if not x & {status.mask}:",
+                f"        T{t}[x >> {status.width}](s, out, bad)",
+            ]
+        self.lines += ["    host(s, out, bad)", ""]
+        self.never()
+        return "\n".join(self.lines) + "\n"
+
+    def function(self, name: str, moves: Sequence[Move]) -> None:
+        """One function; it extracts only the fields its code reads."""
+        self.used = set()
+        body_start = len(self.lines)
+        for run in _runs(moves, self.d):
+            self.emit(run, "    ")
+        body = self.lines[body_start:] or ["    pass"]
+        del self.lines[body_start:]
+        self.lines.append(f"def {name}(s, out, bad):")
+        self.lines += [f"    {self.read(slot)}" for slot in sorted(self.used)]
+        self.lines += [*body, ""]
+
+    def emit(self, run: _Run, indent: str) -> None:
+        """A run of moves; split on the value of the page state they all test."""
+        if run.split is None:
+            self.emit_moves(run.moves, indent)
+            return
+        read = self.d.layout.read(run.split)
+        keyword = "if"
+        size = self.d.layout.slots[run.split].size
+        possible = [_values(m.condition, read, size) for m in run.moves]
+        for value in range(size):
+            fixed = T.Lit(value, "enum")
+            memo: dict[int, T.Term] = {}
+            cases = [
+                _fix(m, read, fixed, memo)
+                for m, values in zip(run.moves, possible, strict=True)
+                if value in values
+            ]
+            cases = [m for m in cases if m.condition != T.FALSE]
+            if not cases:
+                continue
+            self.used.add(run.split)
+            self.lines.append(f"{indent}{keyword} v{run.split} == {value}:")
+            self.emit_moves(cases, indent + "    ")
+            keyword = "elif"
+
+    def emit_moves(self, moves: Sequence[Move], indent: str) -> None:
+        k = 0
+        while k < len(moves):
+            m = moves[k]
+            cond = self.expr(m.condition)
+            if cond == "True":
+                self.lines += [indent + line for line in self.outcome(m)]
+                k += 1
+                continue
+            self.lines.append(f"{indent}if {cond}:")
+            self.lines += [indent + "    " + line for line in self.outcome(m)]
+            if k + 1 < len(moves) and moves[k + 1].condition == T.not_(m.condition):
+                self.lines.append(f"{indent}else:")
+                self.lines += [
+                    indent + "    " + line for line in self.outcome(moves[k + 1])
+                ]
+                k += 1
+            k += 1
+
+    def outcome(self, move: Move) -> list[str]:
+        if move.violation is not None:
+            return [f"bad.append({move.index})"]
+        return self.successor(move)
+
+    def read(self, slot: int) -> str:
+        f = self.fields[slot]
+        bias = f" - {f.bias}" if f.bias else ""
+        return f"v{slot} = (s >> {f.offset} & {f.mask}){bias}"
+
+    def successor(self, move: Move) -> list[str]:
+        """Lines appending the state after `move` to `out`."""
+        keep = (1 << self.p.bits) - 1
+        constant = 0
+        parts = []
+        lines = []
+        for slot, term in move.updates:
+            if term == self.d.layout.read(slot):
+                continue
+            f = self.fields[slot]
+            keep &= ~(f.mask << f.offset)
+            sort = self.d.layout.slots[slot].sort
+            if isinstance(term, T.Lit):
+                constant |= (_code(term.value, sort) + f.bias) << f.offset
+                continue
+            value = self.expr(term)
+            if sort == "int" and _computes(term):
+                lo, hi = -f.bias, f.mask - f.bias
+                lines.append(f"n{slot} = {value}")
+                lines.append(f"if not {lo} <= n{slot} <= {hi}: overflow(n{slot})")
+                value = f"n{slot}"
+            bias = f" + {f.bias}" if f.bias else ""
+            parts.append(f"(({value}){bias}) << {f.offset}")
+        new = [f"(s & {keep})"] + parts + ([str(constant)] if constant else [])
+        return [*lines, f"out.append({' | '.join(new)})"]
+
+    def never(self) -> None:
+        nevers = self.d.nevers if "never" in self.d.spec.properties else ()
+        self.used = set()
+        tests = [
+            f"    if {self.expr(cond)}: return {k}"
+            for k, (cond, _) in enumerate(nevers)
+        ]
+        self.lines.append("def never(s):")
+        self.lines += [f"    {self.read(slot)}" for slot in sorted(self.used)]
+        self.lines += [*tests, "    return -1", ""]
+
+    def expr(self, term: T.Term) -> str:
+        match term:
+            case T.Lit(value, sort):
+                if sort == "bool":
+                    return "True" if value else "False"
+                return str(_code(value, sort))
+            case T.Read(slot):
+                self.used.add(slot)
+                return f"v{slot}"
+            case T.Not(x):
+                return f"(not {self.expr(x)})"
+            case T.And(xs):
+                return "(" + " and ".join(self.expr(x) for x in xs) + ")"
+            case T.Or(xs):
+                return "(" + " or ".join(self.expr(x) for x in xs) + ")"
+            case T.Ite(c, a, b):
+                return f"({self.expr(a)} if {self.expr(c)} else {self.expr(b)})"
+            case T.Arith(op, a, b):
+                return f"({self.expr(a)} {op} {self.expr(b)})"
+            case T.Neg(x):
+                return f"(-{self.expr(x)})"
+            case T.Compare(op, a, b):
+                return f"({self.expr(a)} {op} {self.expr(b)})"
+        raise AssertionError(term)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Consecutive moves that all test the page state in slot `split` (if any)."""
+
+    moves: tuple[Move, ...]
+    split: int | None
+
+
+def _runs(moves: Sequence[Move], d: StepDefinition) -> list[_Run]:
+    """Moves in order, grouped into maximal runs that test one and the same page
+    state, so that the state's value can be tested once for the whole run."""
+    page_states = {ps.state for ps in d.layout.pages}
+    runs: list[_Run] = []
+    for m in moves:
+        tested = T.reads_of(m.condition) & page_states
+        split = min(tested) if len(tested) == 1 else None
+        if runs and split is not None and runs[-1].split == split:
+            runs[-1] = _Run((*runs[-1].moves, m), split)
+        else:
+            runs.append(_Run((m,), split))
+    return runs
+
+
+def _values(condition: T.Term, read: T.Read, size: int) -> frozenset[int]:
+    """The values of `read` under which `condition` may hold, as far as its shape
+    shows (a conjunct that tests `read` against literals)."""
+    match condition:
+        case T.Compare("==", T.Read() as r, T.Lit(value)) if r == read:
+            return frozenset({int(value)})
+        case T.Or(xs) if all(
+            isinstance(x, T.Compare) and x.op == "==" and x.left == read for x in xs
+        ):
+            return frozenset().union(*(_values(x, read, size) for x in xs))
+        case T.And(xs):
+            return frozenset.intersection(*(_values(x, read, size) for x in xs))
+    return frozenset(range(size))
+
+
+def _fix(move: Move, read: T.Read, value: T.Lit, memo: dict[int, T.Term]) -> Move:
+    """`move` in the states where `read` has `value`: its terms partly evaluated (a
+    move that cannot happen there keeps its other terms as they are). `memo` is shared
+    by the moves of one run, whose terms share subterms."""
+
+    def at(r: T.Read) -> T.Term:
+        return value if r == read else r
+
+    condition = T.substitute(move.condition, at, memo)
+    if condition == T.FALSE or move.violation is not None:
+        return replace(move, condition=condition)
+    updates = tuple((slot, T.substitute(term, at, memo)) for slot, term in move.updates)
+    return replace(move, condition=condition, updates=updates)
+
+
+def _computes(term: T.Term) -> bool:
+    """Whether an integer term can leave the range of the values it reads."""
+    match term:
+        case T.Arith() | T.Neg():
+            return True
+        case T.Ite(_, a, b):
+            return _computes(a) or _computes(b)
+    return False
