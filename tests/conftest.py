@@ -8,7 +8,8 @@ them out for a quick run while editing. Tests in files owned by this suite carry
 - tests/differential/: the random-spec agreement of the two engines (minutes);
 - tests/engines/test_corpus_agreement.py: both engines on every spec of specs/;
 - tests/benchmarks/: the benchmark families at N = 1, 2;
-- tests/unit/test_fuzz.py: the grammar and mutation fuzzers (hypothesis).
+- tests/unit/test_fuzz.py: the grammar and mutation fuzzers (hypothesis);
+- single tests in SLOW_TESTS (golden reports run with Z3).
 
 `OBSOLETE` tests check behaviour that was removed on purpose; they are expected to
 fail (strict xfail) until their owner deletes them.
@@ -27,6 +28,10 @@ SLOW_PATHS = (
     TESTS / "benchmarks",
     TESTS / "unit" / "test_fuzz.py",
 )
+SLOW_TESTS = {
+    "tests/golden/test_reports.py::test_golden[z3_quiet]",
+    "tests/golden/test_reports.py::test_reports_are_deterministic",
+}
 OBSOLETE = {
     # `pagecheck explore|matrix` were dispatched through importlib, `matrix` through
     # `checker.explore`; both are now plain imports of `checker.explore` and
@@ -43,7 +48,8 @@ def pytest_collection_modifyitems(
 ) -> None:
     for item in items:
         path = Path(item.path)
-        if any(path == p or p in path.parents for p in SLOW_PATHS):
+        in_slow_path = any(path == p or p in path.parents for p in SLOW_PATHS)
+        if in_slow_path or item.nodeid in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
         reason = OBSOLETE.get(item.nodeid)
         if reason is not None:

@@ -116,6 +116,7 @@ def test_help_lists_every_command() -> None:
     assert COMMAND_NAMES == ("check", "lint", "graph", "explore", "matrix")
 
 
+@pytest.mark.slow
 def test_python_m_checker_is_pagecheck() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "checker", "--help"],

@@ -23,6 +23,7 @@ HERE = Path(__file__).parent
 DATA = HERE / "data"
 CASES = sorted((HERE / "golden").glob("*.out"))
 UPDATE = os.environ.get("PAGECHECK_UPDATE_GOLDENS") == "1"
+SLOW_CASES = {"matrix_unknown_model", "explore_atomic"}
 
 
 def test_corpus_is_not_empty() -> None:
@@ -49,7 +50,14 @@ def run(argv: list[str], jobs: int) -> str:
     )
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=pytest.mark.slow) if c.stem in SLOW_CASES else c
+        for c in CASES
+    ],
+    ids=[c.stem for c in CASES],
+)
 def test_golden(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(DATA)
     got = run(_command(case), jobs=1)
