@@ -47,8 +47,9 @@ from benchmarks.families import (  # noqa: E402
     example_path_name,
     spec_text,
 )
+from checker.engines import ENGINES as ENGINE_TABLE  # noqa: E402
 
-ENGINES = ("z3", "explicit")
+ENGINES = tuple(ENGINE_TABLE)
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_GRACE = 15.0
 DEFAULT_MAX_N = 12
@@ -415,7 +416,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     add = p.add_argument
     add("--families", default=",".join(FAMILIES), help="comma-separated (default all)")
-    add("--engines", default=",".join(ENGINES), help="z3, explicit (default both)")
+    add(
+        "--engines",
+        default=",".join(ENGINES),
+        help=f"{', '.join(ENGINES)} (default: all)",
+    )
     add("--n", default="1-", metavar="SIZES", help="A-B, A- or 1,2,5 (default 1-)")
     add("--max-n", type=int, default=DEFAULT_MAX_N, help="end of an open range (12)")
     add("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per run (60)")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import ir
 from .check import is_model_file, load_spec
-from .engines import get_engine
+from .engines import DEFAULT_ENGINE, get_engine
 from .errors import SourceError
 from .progress import Progress, ProgressInfo
 from .result import CheckResult, EngineOutcome, Verdict, expectation_met
@@ -35,8 +35,9 @@ DEFAULT_TIMEOUT = 600.0
 class Options:
     """How to check: the same choices as the command line's options."""
 
-    engine: str = "z3"
-    """`z3` (bounded model checking with proofs) or `explicit` (breadth-first)."""
+    engine: str = DEFAULT_ENGINE
+    """A name in `checker.engines.ENGINES`: `z3` (bounded model checking with
+    proofs) or `explicit` (breadth-first)."""
     bound: int | None = None
     """Steps to explore; None: the spec's own `bound` (100 without one)."""
     timeout: float = DEFAULT_TIMEOUT
@@ -45,6 +46,9 @@ class Options:
     """Folders searched first for `use NAME`."""
     seed: int = 0
     """Z3's random seed."""
+    memory_mb: int | None = None
+    """The explicit engine's memory limit in MB (None: no limit; engines that do not
+    take a limit ignore it)."""
     progress: Progress | None = field(default=None, compare=False)
     """Called by the engine as the check advances (see the module docstring)."""
 
@@ -69,6 +73,7 @@ def check_spec(
         want=want,
         seed=options.seed,
         progress=options.progress,
+        memory_mb=options.memory_mb,
     )
     elapsed = time.monotonic() - start
     return CheckResult(

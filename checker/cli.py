@@ -1,35 +1,42 @@
-"""The `pagecheck` command: argument parsing, dispatch, output and exit statuses.
+"""The `pagecheck` command: one argparse tree, dispatch, output and exit statuses.
 
 Stage: the top (with the pytest plugin). Input: the command line; output: the reports
-on stdout, input errors and the live progress line on stderr, and the exit status:
-0 every spec got its expected verdict; 1 some spec did not; 2 an input error (or a
-usage error); 3 a verdict was `unknown` (or pagecheck failed internally). With several
-specs the first of 2, 3, 1, 0 that applies wins. `pagecheck lint|graph|explore|matrix`
-are dispatched to `checker.tools.run_tool`.
+on stdout, input errors and the live progress line on stderr, and the exit status
+(`checker.exit.ExitStatus`): 0 every spec got its expected verdict; 1 some spec did
+not; 2 an input error (or a usage error); 3 a verdict was `unknown` (or pagecheck
+failed internally); 130 interrupted (Ctrl-C). With several specs the first of 2, 3,
+1, 0 that applies wins.
+
+The tree: `pagecheck [check] FILE|DIR ...` (the check is the default command: a first
+word that is not a command name is a spec), `lint`, `graph` (`checker.tools`),
+`explore` (`checker.explore`) and `matrix` (`checker.matrix`). Each command module
+adds its arguments to its subparser and runs from the parsed namespace.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from . import __version__
-from .api import DEFAULT_TIMEOUT, Options, check_file, spec_files
-from .arguments import ArgumentsDone, StreamArgumentParser, bound, seconds
+from . import __version__, explore, matrix, tools
+from .api import check_file, spec_files
+from .arguments import (
+    RENDERED,
+    ArgumentsDone,
+    StreamArgumentParser,
+    add_check_options,
+    missing_graphviz,
+    options_from,
+    write_picture,
+)
 from .errors import Diagnostic, InternalError, SourceError
+from .exit import ExitStatus, worst
 from .result import CheckResult, Verdict
-
-if TYPE_CHECKING:
-    pass
-
-EXIT_OK, EXIT_UNMET, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 
 EPILOG = """\
 exit status:
@@ -37,6 +44,7 @@ exit status:
   1  some spec did not get its expected verdict
   2  input error (file:line:col: error: ...), or a bad command line
   3  a verdict was unknown (time or size limit), or pagecheck failed internally
+  130  interrupted (Ctrl-C); no further spec is checked
   with several specs, the first of 2, 3, 1, 0 that applies wins
 
 pictures of a violating schedule:
@@ -45,17 +53,25 @@ pictures of a violating schedule:
   --trace dot          a Graphviz message sequence chart per violation
   -o trace.svg         render the chart with Graphviz's `dot` (also .png, .pdf);
                        -o FILE.dot / .mmd / .md writes the text instead
-
-other commands: pagecheck lint MODEL, pagecheck graph MODEL,
-  pagecheck explore SPEC --move OP, pagecheck matrix SPECS --models M...
 """
 
-SUBCOMMANDS = ("check", "lint", "graph", "explore", "matrix")
-
-#: `-o` suffixes: what they hold, and whether Graphviz renders them.
-RENDERED = (".svg", ".png", ".pdf")
+#: `-o` suffixes written as text, and what they hold.
 TEXT_FORMATS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid"}
 TEXT_FORMATS[".md"] = "markdown"
+
+_Run = Callable[[argparse.Namespace, TextIO, TextIO], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One subcommand: how it is used, what it does, its arguments and its runner."""
+
+    name: str
+    usage: str
+    summary: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: _Run
+    description: str | None = None
 
 
 def z3_version() -> str:
@@ -67,66 +83,17 @@ def z3_version() -> str:
         return "unavailable"
 
 
-def worst(codes: Sequence[int]) -> int:
-    """The exit status of several specs: the first of 2, 3, 1, 0 that occurs."""
-    for code in (EXIT_INPUT, EXIT_UNKNOWN, EXIT_UNMET):
-        if code in codes:
-            return code
-    return EXIT_OK
-
-
-def exit_status(result: CheckResult) -> int:
+def exit_status(result: CheckResult) -> ExitStatus:
     if result.verdict == Verdict.UNKNOWN:
-        return EXIT_UNKNOWN
-    return EXIT_OK if result.expectation_met else EXIT_UNMET
+        return ExitStatus.UNKNOWN
+    return ExitStatus.OK if result.expectation_met else ExitStatus.EXPECTATION_FAILED
 
 
 # --------------------------------------------------------------------------- arguments
 
 
-def add_check_options(p: argparse.ArgumentParser) -> None:
-    """The options that choose how specs are checked (shared with other commands)."""
-    p.add_argument(
-        "--engine",
-        choices=("z3", "explicit"),
-        default="z3",
-        help="z3 (default): bounded model checking with proofs; "
-        "explicit: breadth-first state enumeration",
-    )
-    p.add_argument(
-        "--bound",
-        type=bound,
-        help="steps to explore (overrides the spec's `bound`; default 100)",
-    )
-    p.add_argument(
-        "--timeout",
-        type=seconds,
-        default=DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help="time limit per spec; reaching it gives `unknown` "
-        f"(default {DEFAULT_TIMEOUT:g})",
-    )
-    p.add_argument(
-        "--models",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="look for `use NAME` models in DIR first (repeatable)",
-    )
-    p.add_argument("--seed", type=int, default=0, help="Z3's random seed (default 0)")
-
-
-def build_parser(out: TextIO, err: TextIO) -> argparse.ArgumentParser:
-    p = StreamArgumentParser(
-        prog="pagecheck",
-        description="Check guest page hinting specs for races: prints the shortest "
-        "bad schedule, or proves there is none.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        out=out,
-        err=err,
-    )
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The arguments of a check, `pagecheck [check] FILE|DIR ...`."""
     p.add_argument(
         "paths",
         nargs="+",
@@ -168,7 +135,98 @@ def build_parser(out: TextIO, err: TextIO) -> argparse.ArgumentParser:
         action="version",
         version=f"pagecheck {__version__} (z3 {z3_version()})",
     )
-    return p
+
+
+def run_check(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    """`pagecheck [check] FILE|DIR ...`; see `add_arguments`."""
+    output = _choose_output(ns)
+    if isinstance(output, str):
+        parser: argparse.ArgumentParser = ns.parser
+        parser.error(output)  # raises ArgumentsDone, which `main` turns into 2
+    return _check(ns, output, out, err)
+
+
+COMMANDS = (
+    Command(
+        "check",
+        "pagecheck [check] FILE|DIR ...",
+        "check specs (the default command; options below)",
+        add_arguments,
+        run_check,
+        "Check guest page hinting specs for races: prints the shortest bad schedule,\n"
+        "or proves there is none.",
+    ),
+    Command(
+        "lint",
+        "pagecheck lint MODEL",
+        "warnings about a model (exit 1 if any)",
+        tools.add_model_argument,
+        tools.run_lint,
+        tools.LINT_HELP,
+    ),
+    Command(
+        "graph",
+        "pagecheck graph MODEL [-o FILE]",
+        "the model as Graphviz DOT",
+        tools.add_graph_arguments,
+        tools.run_graph,
+        tools.GRAPH_HELP,
+    ),
+    Command(
+        "explore",
+        "pagecheck explore SPEC --move OP",
+        "try a call at every other place in its thread",
+        explore.add_arguments,
+        explore.run_explore,
+        explore.EXPLORE_HELP,
+    ),
+    Command(
+        "matrix",
+        "pagecheck matrix SPEC... --model M",
+        "every spec against every model, as a table",
+        matrix.add_arguments,
+        matrix.run_matrix,
+        matrix.MATRIX_HELP,
+    ),
+)
+COMMAND_NAMES = tuple(c.name for c in COMMANDS)
+
+
+def _commands_text() -> str:
+    width = max(len(c.usage) for c in COMMANDS)
+    lines = [f"  {c.usage.ljust(width)}  {c.summary}" for c in COMMANDS]
+    lines.append(f"  {'pagecheck COMMAND --help'.ljust(width)}  a command's options")
+    return "commands:\n" + "\n".join(lines)
+
+
+def build_parser(out: TextIO, err: TextIO) -> argparse.ArgumentParser:
+    """The whole command line: one subparser per command. `pagecheck --help` is the
+    check's help, which lists every command."""
+    root = StreamArgumentParser(prog="pagecheck", out=out, err=err)
+    subparsers = root.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        is_check = command.name == "check"
+        sub = subparsers.add_parser(
+            command.name,
+            help=command.summary,
+            prog="pagecheck" if is_check else f"pagecheck {command.name}",
+            description=(
+                f"{command.description}\n\n{_commands_text()}"
+                if is_check
+                else command.description or command.summary
+            ),
+            epilog=EPILOG if is_check else None,
+            formatter_class=(
+                argparse.RawDescriptionHelpFormatter
+                if is_check or "\n" in (command.description or "")
+                else argparse.HelpFormatter
+            ),
+            out=out,
+            err=err,
+        )
+        command.add_arguments(sub)
+        sub.set_defaults(run=command.run, parser=sub)
+    return root
 
 
 # --------------------------------------------------------------------------- entry
@@ -184,28 +242,28 @@ def main(
     out = stdout if stdout is not None else sys.stdout
     err = stderr if stderr is not None else sys.stderr
     args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in COMMAND_NAMES:
+        args = ["check", *args]  # `pagecheck FILE|DIR ...` is a check
     try:
-        if args and args[0] in SUBCOMMANDS[1:]:
-            from .tools import run_tool
-
-            return run_tool(args[0], args[1:], out, err)
-        if args and args[0] == "check":
-            args = args[1:]
-        return _check_main(args, out, err)
+        ns = build_parser(out, err).parse_args(args)
+        run: _Run = ns.run
+        return run(ns, out, err)
+    except ArgumentsDone as stop:  # help, version, or a usage error
+        return stop.status
     except SourceError as e:
         print(e.render(), file=err)
-        return EXIT_INPUT
+        return ExitStatus.INPUT_ERROR
     except InternalError as e:
         print(f"pagecheck: internal error: {e}", file=err)
-        return EXIT_UNKNOWN
+        return ExitStatus.UNKNOWN
     except KeyboardInterrupt:
         print("pagecheck: interrupted", file=err)
-        return 130
+        return ExitStatus.INTERRUPTED
     except BrokenPipeError:  # `pagecheck ... | head`: the reader went away
         if out is sys.stdout:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return ExitStatus.EXPECTATION_FAILED
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +272,6 @@ class _Output:
 
     fmt: str
     file: Path | None = None
-    render: str | None = None  # Graphviz output format (svg, png, pdf)
 
 
 def _choose_output(ns: argparse.Namespace) -> _Output | str:
@@ -236,7 +293,7 @@ def _choose_output(ns: argparse.Namespace) -> _Output | str:
             return (
                 f"{path} is rendered by Graphviz from DOT: use --trace dot, not {trace}"
             )
-        return _Output("dot", path, suffix[1:])
+        return _Output("dot", path)
     fmt = TEXT_FORMATS.get(suffix)
     if fmt is None:
         if trace in (None, "text"):
@@ -259,53 +316,31 @@ def _use_color(ns: argparse.Namespace, out: TextIO) -> bool:
     return bool(isatty is not None and isatty())
 
 
-def _check_main(args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    parser = build_parser(out, err)
-    try:
-        ns = parser.parse_args(args)
-        output = _choose_output(ns)
-        if isinstance(output, str):
-            parser.error(output)
-    except ArgumentsDone as stop:
-        return stop.status
-    dot_program = None
-    if output.render is not None:
-        dot_program = shutil.which("dot")
-        if dot_program is None:
-            print(
-                f"pagecheck: error: rendering {output.file} needs Graphviz's `dot`, "
-                "which is not installed (not found on PATH); install Graphviz, or "
-                "write the DOT text with -o FILE.dot",
-                file=err,
-            )
-            return EXIT_INPUT
+def _check(
+    ns: argparse.Namespace, output: _Output, out: TextIO, err: TextIO
+) -> ExitStatus:
+    if output.file is not None and missing_graphviz(output.file, err):
+        return ExitStatus.INPUT_ERROR
     from .report.progress import live_progress
 
     progress = live_progress(err)
-    options = Options(
-        engine=ns.engine,
-        bound=ns.bound,
-        timeout=ns.timeout,
-        models_dirs=tuple(ns.models),
-        seed=ns.seed,
-        progress=progress,
-    )
+    options = replace(options_from(ns), progress=progress)
     text_report = output.file is not None or output.fmt == "text"
     color = text_report and _use_color(ns, out)
     results: list[CheckResult] = []
     errors: list[Diagnostic] = []
-    codes: list[int] = []
+    codes: list[ExitStatus] = []
     files: list[Path] = []
     for path in ns.paths:
         if not path.exists():
             _input_error(errors, err, f"no such file or folder: {path}", str(path))
-            codes.append(EXIT_INPUT)
+            codes.append(ExitStatus.INPUT_ERROR)
             continue
         found = list(spec_files([path]))
         if path.is_dir() and not found:
             message = f"no specs (*.pg files that `use` a model) in {path}"
             _input_error(errors, err, message, str(path))
-            codes.append(EXIT_INPUT)
+            codes.append(ExitStatus.INPUT_ERROR)
         files.extend(found)
     pictures: list[tuple[CheckResult, str]] = []
     for path in files:
@@ -315,12 +350,12 @@ def _check_main(args: Sequence[str], out: TextIO, err: TextIO) -> int:
             result = check_file(path, options)
         except SourceError as e:
             errors.extend(e.diagnostics)
-            codes.append(EXIT_INPUT)
+            codes.append(ExitStatus.INPUT_ERROR)
             print(e.render(), file=err)
             continue
         except InternalError as e:
             print(f"pagecheck: internal error: {e}", file=err)
-            codes.append(EXIT_UNKNOWN)
+            codes.append(ExitStatus.UNKNOWN)
             continue
         finally:
             if progress is not None:
@@ -345,7 +380,7 @@ def _check_main(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         versions = {"pagecheck": __version__, "z3": z3_version()}
         print(render_json(results, errors, versions=versions, seed=ns.seed), file=out)
     if output.file is not None:
-        status = _write_pictures(output, pictures, dot_program, err)
+        status = _write_pictures(output, pictures, err)
         if status:
             codes.append(status)
     return worst(codes)
@@ -399,50 +434,24 @@ def _print_result(
 
 
 def _write_pictures(
-    output: _Output,
-    pictures: list[tuple[CheckResult, str]],
-    dot_program: str | None,
-    err: TextIO,
-) -> int:
-    """Write (or render) each picture; returns 0, or 2 when Graphviz failed."""
+    output: _Output, pictures: list[tuple[CheckResult, str]], err: TextIO
+) -> ExitStatus:
+    """Write (or render) each picture; returns 0, or 2 when one could not be."""
     assert output.file is not None
     if not pictures:
         print(
             f"pagecheck: no violation, so no picture: {output.file} not written",
             file=err,
         )
-        return EXIT_OK
+        return ExitStatus.OK
     targets = _picture_paths(output.file, [r.file for r, _ in pictures])
     for (result, picture), target in zip(pictures, targets, strict=True):
         if output.fmt == "markdown":
             picture = f"{result.file}\n\n```mermaid\n{picture}```\n"
-        if output.render is None:
-            try:
-                target.write_text(picture, encoding="utf-8")
-            except OSError as error:
-                print(
-                    f"pagecheck: error: cannot write {target}: {error.strerror}",
-                    file=err,
-                )
-                return EXIT_INPUT
-        else:
-            assert dot_program is not None
-            done = subprocess.run(
-                [dot_program, f"-T{output.render}", "-o", str(target)],
-                input=picture,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
-                print(
-                    f"pagecheck: error: Graphviz could not render {target}: "
-                    f"{done.stderr.strip()}",
-                    file=err,
-                )
-                return EXIT_INPUT
-        print(f"pagecheck: wrote {target}", file=err)
-    return EXIT_OK
+        status = write_picture(picture, target, err)
+        if status:
+            return status
+    return ExitStatus.OK
 
 
 def _picture_paths(file: Path, specs: Sequence[str]) -> list[Path]:

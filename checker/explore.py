@@ -1,9 +1,9 @@
-"""Exploration tools on top of the pipeline: `pagecheck explore` (and `matrix`).
+"""`pagecheck explore SPEC --move OP`: where in its thread may a call go?
 
-Stage: tools, beside the CLI (they call `check` and `api`, and the reporters for
-traces). Input: an argv list and the spec files it names. Output: a table as text,
-Markdown or JSON on `out`, a progress bar on `err` when it is a terminal, and an exit
-status.
+Stage: tools, beside the CLI (on top of `checker.sweep`, which runs the checks and
+renders the table). Input: the parsed command line and the spec file it names.
+Output: a table as text or JSON on `out`, a progress bar on `err` when it is a
+terminal, and an exit status.
 
 `explore SPEC --move OP` takes each statement that calls OP out of its thread and puts
 it back at every other position of that thread (every gap of every statement list of
@@ -11,339 +11,39 @@ the thread body, nested blocks included), then checks each variant. Variants are
 on the AST (`syntax.File`), keep the original spans, and are checked against the
 original `SourceFile`, so traces and errors point at the lines of the file as written.
 
-Checks run in worker processes (`-j`). A work item is plain data (file name, text,
-where to move what, options); a worker re-parses the text and rebuilds its variant, so
-nothing is shared between processes and a run with `-j 8` prints exactly what a run
-with `-j 1` prints. `run_matrix` lives in `checker.matrix` and is re-exported here.
+Checks run in worker processes (`-j`, see `checker.sweep`). A work item is plain
+data (file name, text, where to move what, options); a worker re-parses the text and
+rebuilds its variant.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from multiprocessing.context import BaseContext
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from . import api
 from . import syntax as ast
-from .arguments import ArgumentsDone, StreamArgumentParser, bound, positive_int, seconds
+from .arguments import add_check_options, add_jobs_option, options_from, positive_int
 from .check import check_spec as check_tree
-from .errors import InternalError, PagecheckError, SourceError
+from .errors import SourceError
+from .exit import ExitStatus
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile, read_source
-
-EXIT_OK, EXIT_UNMET, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
-SCHEMA_VERSION = 1
-ERROR = "error"
-"""The verdict shown for a variant that fails to check (an input error)."""
-
-# =========================================================================== results
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """One check as plain data: what crosses back from a worker process."""
-
-    verdict: str
-    """`safe`, `violation`, `unknown`, or `error` (the variant did not check)."""
-    complete: bool
-    bound: int | None
-    prop: str | None
-    length: int | None
-    """The shortest bad schedule's length (violations only)."""
-    message: str
-    expectation_met: bool | None
-    time_s: float
-    model: str | None
-    """The name of the model the spec was checked against."""
-    report: tuple[str, ...] = ()
-    """The violation and its schedule as the text report shows them (no summary)."""
-    trace: tuple[dict[str, Any], ...] = ()
-    """The schedule as the `--json` report's `trace` steps."""
-    brief: str = ""
-    """For `error`: the first message alone, without its line (groups like errors)."""
-
-    @property
-    def safe(self) -> bool:
-        return self.verdict == Verdict.SAFE
-
-    @property
-    def violation(self) -> bool:
-        return self.verdict == Verdict.VIOLATION
-
-    def describe(self) -> str:
-        """`safe`, `safe (bounded)`, `violation`, `unknown` or `error`."""
-        if self.safe and not self.complete:
-            return "safe (bounded)"
-        return self.verdict
-
-    def json(self) -> dict[str, Any]:
-        return {
-            "verdict": self.verdict,
-            "complete": self.complete,
-            "bound": self.bound,
-            "property": self.prop,
-            "length": self.length,
-            "message": self.message,
-            "time_s": round(self.time_s, 3),
-            "trace": list(self.trace),
-        }
-
-
-def short_reason(error: PagecheckError, file: str | None = None) -> str:
-    """One line for a table: the first diagnostic and where (`line L` in `file`,
-    `other.pg:L` elsewhere), and how many follow."""
-    if not isinstance(error, SourceError):
-        return f"internal error: {error}"
-    first = error.first
-    text = first.message
-    if first.span is not None:
-        where = "line " if first.span.file == file else f"{first.span.file}:"
-        text = f"{where}{first.span.line}: {text}"
-    if len(error.diagnostics) > 1:
-        text += f" (and {len(error.diagnostics) - 1} more)"
-    return text
-
-
-def check_variant(tree: ast.File, source: SourceFile, options: api.Options) -> Outcome:
-    """Check a (modified) tree against its original source; input errors are data."""
-    from .report.json import trace_json
-    from .report.text import render_trace
-
-    try:
-        spec = check_tree(tree, source, models_dirs=options.models_dirs)
-        result = api.check_spec(spec, options, file=source.name)
-    except (SourceError, InternalError) as error:
-        first = error.first.message if isinstance(error, SourceError) else ""
-        return Outcome(
-            ERROR,
-            False,
-            None,
-            None,
-            None,
-            short_reason(error, source.name),
-            None,
-            0.0,
-            None,
-            brief=first or short_reason(error),
-        )
-    trace = result.trace
-    return Outcome(
-        verdict=str(result.verdict),
-        complete=result.complete,
-        bound=result.bound,
-        prop=result.prop,
-        length=trace.length if trace is not None else None,
-        message=result.message,
-        expectation_met=result.expectation_met,
-        time_s=result.time_s,
-        model=spec.model.name,
-        report=tuple(render_trace(spec, trace).splitlines()) if trace else (),
-        trace=tuple(trace_json(spec, trace)),
-    )
-
-
-def without_expect(tree: ast.File) -> ast.File:
-    """The tree without `expect`: engines then stop at the shortest violation."""
-    return replace(
-        tree, items=tuple(i for i in tree.items if not isinstance(i, ast.ExpectDecl))
-    )
-
-
-# =========================================================================== running
-
-
-class Job(Protocol):
-    """A picklable unit of work: everything a worker needs, as plain data."""
-
-    def run(self) -> Outcome: ...
-
-
-def _run_job(job: Job) -> Outcome:
-    return job.run()
-
-
-class ProgressBar:
-    """`label [#####-----] 3/10` on a terminal's stderr; silent anywhere else."""
-
-    WIDTH = 30
-
-    def __init__(self, err: TextIO, label: str, total: int) -> None:
-        isatty = getattr(err, "isatty", None)
-        self.enabled = bool(isatty is not None and isatty()) and total > 1
-        self.err = err
-        self.label = label
-        self.total = total
-        self.done = 0
-        self._draw()
-
-    def advance(self) -> None:
-        self.done += 1
-        self._draw()
-
-    def close(self) -> None:
-        if self.enabled:
-            width = len(self.label) + self.WIDTH + 2 * len(str(self.total)) + 6
-            self.err.write("\r" + " " * width + "\r")
-            self.err.flush()
-
-    def _draw(self) -> None:
-        if not self.enabled:
-            return
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.err.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
-        self.err.flush()
-
-
-def run_jobs(
-    jobs: Sequence[Job], workers: int, progress: ProgressBar | None = None
-) -> list[Outcome]:
-    """Run every job, in worker processes when `workers > 1`; results in job order."""
-    try:
-        if workers <= 1 or len(jobs) <= 1:
-            results = []
-            for job in jobs:
-                results.append(job.run())
-                if progress is not None:
-                    progress.advance()
-            return results
-        return _run_pool(jobs, min(workers, len(jobs)), progress)
-    finally:
-        if progress is not None:
-            progress.close()
-
-
-def _run_pool(
-    jobs: Sequence[Job], workers: int, progress: ProgressBar | None
-) -> list[Outcome]:
-    import multiprocessing
-
-    # Workers start from a clean interpreter (no fork of this process), so checks
-    # cannot depend on anything the parent holds.
-    methods = multiprocessing.get_all_start_methods()
-    context: BaseContext
-    if "forkserver" in methods:
-        forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload([__name__, f"{__package__}.report.text"])
-        context = forkserver
-    else:
-        context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures: list[Future[Outcome]] = [pool.submit(_run_job, job) for job in jobs]
-        try:
-            for _ in as_completed(futures):
-                if progress is not None:
-                    progress.advance()
-            return [future.result() for future in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-
-
-# ======================================================================= command line
-
-
-def command_parser(
-    prog: str, description: str, out: TextIO, err: TextIO
-) -> StreamArgumentParser:
-    return StreamArgumentParser(
-        prog=prog,
-        description=description,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        out=out,
-        err=err,
-    )
-
-
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """`--engine --bound --timeout --models-dir --seed -j`, shared by both commands."""
-    parser.add_argument(
-        "--engine",
-        choices=("z3", "explicit"),
-        default="z3",
-        help="z3 (default) or explicit (breadth-first; deterministic traces)",
-    )
-    parser.add_argument(
-        "--bound", type=bound, help="steps to explore (overrides each spec's `bound`)"
-    )
-    parser.add_argument(
-        "--timeout",
-        type=seconds,
-        default=api.DEFAULT_TIMEOUT,
-        metavar="SECONDS",
-        help=f"time limit per check; reaching it gives `unknown` "
-        f"(default {api.DEFAULT_TIMEOUT:g})",
-    )
-    parser.add_argument(
-        "--models-dir",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="DIR",
-        help="also look for `use NAME` models in DIR (repeatable)",
-    )
-    parser.add_argument("--seed", type=int, default=0, help="Z3's random seed")
-    parser.add_argument(
-        "-j",
-        "--jobs",
-        type=positive_int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="checks to run in parallel (default: all cores)",
-    )
-
-
-def options_from(ns: argparse.Namespace) -> api.Options:
-    return api.Options(
-        engine=ns.engine,
-        bound=ns.bound,
-        timeout=ns.timeout,
-        models_dirs=tuple(ns.models_dir),
-        seed=ns.seed,
-    )
-
-
-def parse_args(
-    parser: StreamArgumentParser, args: Sequence[str]
-) -> argparse.Namespace | int:
-    try:
-        namespace: argparse.Namespace = parser.parse_args(list(args))
-        return namespace
-    except ArgumentsDone as stop:
-        return stop.status
-
-
-def render_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], *, markdown: bool = False
-) -> list[str]:
-    """Aligned columns (text) or a GitHub table (Markdown); one string per line."""
-    if markdown:
-
-        def cells(row: Sequence[str]) -> str:
-            return "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
-
-        return [cells(header), "|" + "|".join("---" for _ in header) + "|"] + [
-            cells(row) for row in rows
-        ]
-    widths = [max(len(r[k]) for r in [header, *rows]) for k in range(len(header))]
-
-    def line(row: Sequence[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-
-    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
-
-
-def print_json(doc: dict[str, Any], out: TextIO) -> None:
-    print(json.dumps(doc, indent=2, ensure_ascii=False), file=out)
-
+from .sweep import (
+    ERROR,
+    SCHEMA_VERSION,
+    Outcome,
+    ProgressBar,
+    check_variant,
+    print_json,
+    render_table,
+    run_jobs,
+    without_expect,
+)
 
 # =========================================================================== moving
 
@@ -574,8 +274,8 @@ class MoveJob:
 
 
 @dataclass(frozen=True, slots=True)
-class Move:
-    """One statement calling the op, where it may go, and the outcome at each place."""
+class CallPlacements:
+    """One statement calling the op, the places it may go, and the outcome at each."""
 
     thread: str
     text: str
@@ -677,7 +377,7 @@ def explore(
     line: int | None = None,
     workers: int = 1,
     progress: Callable[[int], ProgressBar] | None = None,
-) -> list[Move]:
+) -> list[CallPlacements]:
     """Check every placement of every statement calling `op`; bad input raises."""
     source = read_source(path)
     tree = parse(source)
@@ -703,7 +403,7 @@ def explore(
     for thread, _, moved, positions in shapes:
         mine = tuple(next(outcomes) for _ in positions) if len(positions) > 1 else ()
         moves.append(
-            Move(
+            CallPlacements(
                 thread.name.name,
                 statement_text(moved, source),
                 moved.span.line,
@@ -732,7 +432,9 @@ def _nothing_calls(tree: ast.File, op: str, line: int | None) -> str:
 # --------------------------------------------------------------------------- output
 
 
-def render_explore(path: str, op: str, engine: str, moves: Sequence[Move]) -> str:
+def render_explore(
+    path: str, op: str, engine: str, moves: Sequence[CallPlacements]
+) -> str:
     lines: list[str] = []
     for move in moves:
         if lines:
@@ -773,7 +475,7 @@ def render_explore(path: str, op: str, engine: str, moves: Sequence[Move]) -> st
 
 
 def explore_json(
-    path: str, op: str, options: api.Options, moves: Sequence[Move]
+    path: str, op: str, options: api.Options, moves: Sequence[CallPlacements]
 ) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -796,9 +498,8 @@ exit status: 0 done; 2 input error (the spec as written must check)
 """
 
 
-def run_explore(args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`pagecheck explore SPEC --move OP [options]`."""
-    parser = command_parser("pagecheck explore", EXPLORE_HELP, out, err)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `pagecheck explore`."""
     parser.add_argument("spec", type=Path, metavar="SPEC", help="the spec file")
     parser.add_argument(
         "--move", required=True, metavar="OP", help="the operation whose calls to move"
@@ -807,10 +508,12 @@ def run_explore(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         "--line", type=positive_int, help="move only the call on this line"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    add_common_options(parser)
-    ns = parse_args(parser, args)
-    if isinstance(ns, int):
-        return ns
+    add_check_options(parser)
+    add_jobs_option(parser)
+
+
+def run_explore(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    """`pagecheck explore SPEC --move OP [options]`, parsed by `add_arguments`."""
     options = options_from(ns)
     name = str(ns.spec)
     try:
@@ -824,19 +527,12 @@ def run_explore(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         )
     except SourceError as error:
         print(error.render(), file=err)
-        return EXIT_INPUT
+        return ExitStatus.INPUT_ERROR
     if ns.json:
         print_json(explore_json(name, ns.move, options, moves), out)
     else:
         print(render_explore(name, ns.move, options.engine, moves), file=out)
-    return EXIT_OK
+    return ExitStatus.OK
 
 
-def run_matrix(args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`pagecheck matrix SPECS... --models M...` (implemented in `checker.matrix`)."""
-    from .matrix import run_matrix as run
-
-    return run(args, out, err)
-
-
-__all__ = ["Outcome", "explore", "run_explore", "run_matrix"]
+__all__ = ["CallPlacements", "add_arguments", "explore", "run_explore"]

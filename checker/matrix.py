@@ -1,49 +1,33 @@
-"""`pagecheck matrix SPECS... --models M...`: every spec checked against every model.
+"""`pagecheck matrix SPECS... --model M ...`: every spec checked against every model.
 
-Stage: tools, beside the CLI (like `checker.explore`, whose runner and table it
-shares). Input: spec files or folders, and models by name (as in `use NAME`) or path.
+Stage: tools, beside the CLI (like `checker.explore`, on top of `checker.sweep`, which
+runs the checks and renders the table). Input: spec files or folders, and models by
+name (as in `use NAME`, searched on `--models DIR` first) or path.
 Output: a table of verdicts, each with the shortest bad schedule's length, as text,
 Markdown or JSON; the cell of a spec's own model is marked with whether its `expect`
 is met. A spec that does not check against a model (an op or state the model lacks)
 gets `n/a` and a numbered note with the reason.
 
 Each cell is the spec's tree with its `use` replaced by the model's path (relative to
-the spec's folder), checked in a worker process: see `checker.explore` for why the
+the spec's folder), checked in a worker process: see `checker.sweep` for why the
 work items are plain data.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import api
+from . import api, sweep
 from . import syntax as ast
+from .arguments import add_check_options, add_jobs_option, options_from
 from .check import find_model, load_model
 from .errors import SourceError
-from .explore import (
-    ERROR,
-    EXIT_INPUT,
-    EXIT_OK,
-    EXIT_UNKNOWN,
-    EXIT_UNMET,
-    SCHEMA_VERSION,
-    Outcome,
-    ProgressBar,
-    add_common_options,
-    check_variant,
-    command_parser,
-    options_from,
-    parse_args,
-    print_json,
-    render_table,
-    run_jobs,
-    short_reason,
-    without_expect,
-)
+from .exit import ExitStatus
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile, read_source
@@ -72,14 +56,14 @@ class MatrixJob:
     own: bool
     options: api.Options
 
-    def run(self) -> Outcome:
+    def run(self) -> sweep.Outcome:
         source = SourceFile(self.name, self.text, Path(self.path))
         tree = replace_use(parse(source), self.model)
         if not self.own:
             # Another model's verdict does not depend on `expect`, and without it the
             # engines stop at the shortest violation instead of searching on.
-            tree = without_expect(tree)
-        return check_variant(tree, source, self.options)
+            tree = sweep.without_expect(tree)
+        return sweep.check_variant(tree, source, self.options)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +71,7 @@ class Cell:
     model: str
     """The model as given on the command line."""
     own: bool
-    outcome: Outcome | None
+    outcome: sweep.Outcome | None
     """None when the cell was not checked (`reason` says why)."""
     reason: str | None = None
 
@@ -96,20 +80,20 @@ class Cell:
         """Why the cell is `n/a` (with the line of the first error), or None."""
         if self.outcome is None:
             return self.reason
-        if self.outcome.verdict == ERROR:
+        if self.outcome.verdict == sweep.ERROR:
             return self.outcome.message
         return None
 
     @property
     def na_note(self) -> str | None:
         """`na_reason` without the line: cells failing alike share one table note."""
-        if self.outcome is not None and self.outcome.verdict == ERROR:
+        if self.outcome is not None and self.outcome.verdict == sweep.ERROR:
             return self.outcome.brief
         return self.na_reason
 
     def text(self, note: int | None) -> str:
         o = self.outcome
-        if o is None or o.verdict == ERROR:
+        if o is None or o.verdict == sweep.ERROR:
             return f"n/a [{note}]"
         text = f"{o.prop} in {o.length}" if o.violation else o.describe()
         if self.own:
@@ -191,7 +175,7 @@ def plan_matrix(
             tree = parse(source)
         except SourceError as error:
             plan.errors.append(error.render())
-            reason = f"the spec does not parse: {short_reason(error, name)}"
+            reason = f"the spec does not parse: {sweep.short_reason(error, name)}"
             cells: list[Cell | int] = [Cell(m, False, None, reason) for m in models]
             plan.rows.append((name, None, None, cells, reason))
             continue
@@ -241,7 +225,7 @@ def matrix(
     options: api.Options,
     *,
     workers: int = 1,
-    progress: Callable[[int], ProgressBar] | None = None,
+    progress: Callable[[int], sweep.ProgressBar] | None = None,
 ) -> tuple[list[Row], list[str]]:
     """Every spec against every model: the rows, and the specs that did not parse.
 
@@ -249,7 +233,7 @@ def matrix(
     """
     plan = plan_matrix(specs, models, options)
     bar = progress(len(plan.jobs)) if progress is not None else None
-    outcomes = run_jobs(plan.jobs, workers, bar)
+    outcomes = sweep.run_jobs(plan.jobs, workers, bar)
     rows = []
     for file, use, expect, cells, error in plan.rows:
         done: list[Cell] = []
@@ -282,7 +266,7 @@ def render_matrix(
             line.append(cell.text(number))
         table.append(line)
     header = ["spec", "use", "expect", *models]
-    lines = render_table(header, table, markdown=markdown)
+    lines = sweep.render_table(header, table, markdown=markdown)
     lines.append("")
     legend = [
         "PROPERTY in N: a violation of PROPERTY, shortest bad schedule N steps;",
@@ -301,7 +285,7 @@ def matrix_json(
     rows: Sequence[Row], models: Sequence[str], options: api.Options
 ) -> dict[str, Any]:
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": sweep.SCHEMA_VERSION,
         "command": "matrix",
         "engine": options.engine,
         "bound": options.bound,
@@ -319,17 +303,17 @@ def matrix_json(
     }
 
 
-def exit_status(rows: Sequence[Row], errors: Sequence[str]) -> int:
+def exit_status(rows: Sequence[Row], errors: Sequence[str]) -> ExitStatus:
     """2 input errors; else 3 an own-model verdict is unknown; else 1 an own-model
     `expect` is not met; else 0. Other models' cells never change the status."""
     own = [c for row in rows for c in row.cells if c.own and c.outcome is not None]
-    if errors or any(c.outcome.verdict == ERROR for c in own if c.outcome):
-        return EXIT_INPUT
+    if errors or any(c.outcome.verdict == sweep.ERROR for c in own if c.outcome):
+        return ExitStatus.INPUT_ERROR
     if any(c.outcome.verdict == Verdict.UNKNOWN for c in own if c.outcome):
-        return EXIT_UNKNOWN
+        return ExitStatus.UNKNOWN
     if any(not c.outcome.expectation_met for c in own if c.outcome):
-        return EXIT_UNMET
-    return EXIT_OK
+        return ExitStatus.EXPECTATION_FAILED
+    return ExitStatus.OK
 
 
 MATRIX_HELP = f"""\
@@ -344,9 +328,8 @@ own); 1 some does not; 2 input error; 3 an own-model verdict was unknown
 """
 
 
-def run_matrix(args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`pagecheck matrix SPECS... --models M... [--markdown | --json] [options]`."""
-    parser = command_parser("pagecheck matrix", MATRIX_HELP, out, err)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of `pagecheck matrix`."""
     parser.add_argument(
         "specs",
         nargs="+",
@@ -355,21 +338,24 @@ def run_matrix(args: Sequence[str], out: TextIO, err: TextIO) -> int:
         help="specs, or folders of specs",
     )
     parser.add_argument(
-        "--models",
-        nargs="+",
-        action="extend",
+        "--model",
+        action="append",
         required=True,
+        dest="against",
         metavar="MODEL",
-        help="models by name (as in `use NAME`) or path; commas also separate",
+        help="a model to check every spec against: a name (as in `use NAME`) or a "
+        "path; repeat it, or separate models with commas (`--model seed,hinting`)",
     )
     formats = parser.add_mutually_exclusive_group()
     formats.add_argument("--markdown", action="store_true", help="a Markdown table")
     formats.add_argument("--json", action="store_true", help="one JSON document")
-    add_common_options(parser)
-    ns = parse_args(parser, args)
-    if isinstance(ns, int):
-        return ns
-    models = [m for given in ns.models for m in given.split(",") if m]
+    add_check_options(parser)
+    add_jobs_option(parser)
+
+
+def run_matrix(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    """`pagecheck matrix SPECS... --model M ...`, parsed by `add_arguments`."""
+    models = [m for given in ns.against for m in given.split(",") if m]
     options = options_from(ns)
     specs: list[Path] = []
     errors: list[str] = []
@@ -385,25 +371,25 @@ def run_matrix(args: Sequence[str], out: TextIO, err: TextIO) -> int:
             specs.append(path)
     if errors:
         print("\n".join(errors), file=err)
-        return EXIT_INPUT
+        return ExitStatus.INPUT_ERROR
     try:
         rows, problems = matrix(
             specs,
             models,
             options,
             workers=ns.jobs,
-            progress=lambda total: ProgressBar(err, "matrix", total),
+            progress=lambda total: sweep.ProgressBar(err, "matrix", total),
         )
     except SourceError as error:
         print(error.render(), file=err)
-        return EXIT_INPUT
+        return ExitStatus.INPUT_ERROR
     for problem in problems:
         print(problem, file=err)
     if ns.json:
-        print_json(matrix_json(rows, models, options), out)
+        sweep.print_json(matrix_json(rows, models, options), out)
     else:
         print(render_matrix(rows, models, markdown=ns.markdown), file=out)
     return exit_status(rows, problems)
 
 
-__all__ = ["matrix", "render_matrix", "run_matrix"]
+__all__ = ["add_arguments", "matrix", "render_matrix", "run_matrix"]

@@ -2,8 +2,9 @@
 
 Stage: the top, beside the CLI. Registered as the `pytest11` entry point `pagecheck`,
 so it is loaded by every pytest run in an environment where pagecheck is installed;
-it imports only pytest and the standard library until a spec is actually checked
-(no z3, no lark, no `checker.api` at collection).
+it imports only pytest, the standard library and the engine table
+(`checker.engines`, which loads no engine) until a spec is actually checked (no z3,
+no lark, no `checker.api` at collection).
 
 What is collected: a `*.pg` file that pytest visits and that lies in one of the
 folders of the ini option `pagecheck_paths` (default: `specs` next to the ini file, or
@@ -14,10 +15,11 @@ collected paths (golden tests, error cases) is left alone.
 An item passes when the spec's verdict meets its `expect` (a spec without `expect`
 must be `safe`): the same rule as `pagecheck`'s exit status 0. A failure shows the
 text report with the schedule; an input error shows the error with its caret.
-Options: `--pagecheck-engine z3|explicit` and `--pagecheck-timeout SECONDS`, with ini
-defaults `pagecheck_engine` and `pagecheck_timeout`; `pagecheck_models` lists extra
-folders for `use NAME`. Items carry the marker `pagecheck` (`-m pagecheck`) and record
-`verdict`, `property`, `complete` and `engine` as JUnit XML properties.
+Options: `--pagecheck-engine NAME` (a name in `checker.engines.ENGINES`) and
+`--pagecheck-timeout SECONDS`, with ini defaults `pagecheck_engine` and
+`pagecheck_timeout`; `pagecheck_models` lists extra folders for `use NAME`. Items
+carry the marker `pagecheck` (`-m pagecheck`) and record `verdict`, `property`,
+`complete` and `engine` as JUnit XML properties.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from .engines import DEFAULT_ENGINE, ENGINES
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -42,8 +46,6 @@ ENGINE_INI = "pagecheck_engine"
 TIMEOUT_INI = "pagecheck_timeout"
 MODELS_INI = "pagecheck_models"
 MARKER = "pagecheck"
-ENGINES = ("z3", "explicit")
-DEFAULT_ENGINE = "z3"
 DEFAULT_TIMEOUT_S = 600.0  # = checker.api.DEFAULT_TIMEOUT, not imported here
 DEFAULT_PATHS = ("specs",)
 
@@ -55,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "pagecheck: .pg specs as tests")
     group.addoption(
         ENGINE_OPTION,
-        choices=ENGINES,
+        choices=tuple(ENGINES),
         default=None,
         help=f"engine that checks .pg specs (default: ini {ENGINE_INI}, else "
         f"{DEFAULT_ENGINE})",
@@ -75,7 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="folders whose *.pg specs are collected as tests (default: specs)",
     )
     parser.addini(
-        ENGINE_INI, default="", help=f"default of {ENGINE_OPTION} (z3 or explicit)"
+        ENGINE_INI,
+        default="",
+        help=f"default of {ENGINE_OPTION} ({' or '.join(ENGINES)})",
     )
     parser.addini(TIMEOUT_INI, default="", help=f"default of {TIMEOUT_OPTION}")
     parser.addini(

@@ -1,90 +1,50 @@
-"""The tools behind `pagecheck lint|graph|explore|matrix`: arguments -> exit status.
+"""`pagecheck lint MODEL` and `pagecheck graph MODEL`: parsed arguments -> exit status.
 
-`lint` and `graph` read one model (a path, or a model name looked up like `use NAME`)
-and print warnings or DOT; `explore` and `matrix` live in `checker.explore`, loaded
-only when asked for. Exit statuses: 0 clean, 1 `lint` found something, 2 input error.
+Both read one model: a path, or a model's name looked up like `use NAME` (on
+`--models DIR`, then in `models/` here and above). `lint` prints warnings (exit 1 if
+any); `graph` prints DOT, or writes it with `-o FILE` (`.svg`, `.png`, `.pdf` rendered
+by Graphviz). Input errors exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from . import ir
-from .arguments import ArgumentsDone, StreamArgumentParser
+from .arguments import add_models_option, missing_graphviz, write_picture
 from .check import find_model, load_model
 from .errors import SourceError
+from .exit import ExitStatus
 
-if TYPE_CHECKING:
-    pass
-
-EXIT_OK, EXIT_FOUND, EXIT_INPUT = 0, 1, 2
-
-_Runner = Callable[[argparse.Namespace, TextIO], int]
-
-
-def build_parser(out: TextIO, err: TextIO) -> argparse.ArgumentParser:
-    parser = StreamArgumentParser(prog="pagecheck", out=out, err=err)
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, run, help_text in (
-        (
-            "lint",
-            _lint,
-            "warn about undefined operations, unreachable states, "
-            "nondeterministic matches and unused operations (exit 1 if any)",
-        ),
-        ("graph", _graph, "print the model's transition diagram as Graphviz DOT"),
-    ):
-        sub = commands.add_parser(
-            name, help=help_text, description=help_text, out=out, err=err
-        )
-        sub.add_argument(
-            "model", metavar="MODEL", help="a model file, or a model's name"
-        )
-        sub.add_argument(
-            "--models",
-            action="append",
-            type=Path,
-            default=[],
-            metavar="DIR",
-            help="look for a model given by name in DIR (repeatable; then in ./models)",
-        )
-        sub.set_defaults(run=run)
-    return parser
+LINT_HELP = (
+    "warn about undefined operations, unreachable states, nondeterministic matches "
+    "and unused operations (exit 1 if any)"
+)
+GRAPH_HELP = "print the model's transition diagram as Graphviz DOT"
 
 
-def run_tool(name: str, args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """Run `pagecheck NAME ARGS...`; input errors are printed to `err` (status 2)."""
-    if name in ("explore", "matrix"):
-        return _run_explore(name, args, out, err)
-    try:
-        ns = build_parser(out, err).parse_args([name, *args])
-    except ArgumentsDone as stop:
-        return stop.status
-    run: _Runner = ns.run
-    try:
-        return run(ns, out)
-    except SourceError as error:
-        print(error.render(), file=err)
-        return EXIT_INPUT
-
-
-def _run_explore(name: str, args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    module = f"{__package__}.explore"
-    try:
-        explore = importlib.import_module(module)
-    except ModuleNotFoundError as missing:
-        if missing.name != module:
-            raise
-        print(f"pagecheck: {name} is not available", file=err)
-        return EXIT_INPUT
-    runner: Callable[[Sequence[str], TextIO, TextIO], int] = getattr(
-        explore, f"run_{name}"
+def add_model_argument(parser: argparse.ArgumentParser) -> None:
+    """`MODEL [--models DIR]`, the arguments of `lint` and `graph`."""
+    parser.add_argument(
+        "model",
+        metavar="MODEL",
+        help="a model file, or a model's name (found like `use NAME`)",
     )
-    return runner(list(args), out, err)
+    add_models_option(parser)
+
+
+def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="write the DOT to FILE instead (.svg/.png/.pdf: rendered by Graphviz)",
+    )
 
 
 def resolve_model(text: str, models_dirs: Sequence[Path]) -> ir.Model:
@@ -103,18 +63,33 @@ def resolve_model(text: str, models_dirs: Sequence[Path]) -> ir.Model:
     return load_model(found, str(found))
 
 
-def _lint(ns: argparse.Namespace, out: TextIO) -> int:
+def run_lint(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     from .lint import lint_model
 
     model = resolve_model(ns.model, ns.models)
     findings = lint_model(model)
     for finding in findings:
         print(finding.render(model.source.name), file=out)
-    return EXIT_FOUND if findings else EXIT_OK
+    # A finding fails the expectation that a model is clean.
+    return ExitStatus.EXPECTATION_FAILED if findings else ExitStatus.OK
 
 
-def _graph(ns: argparse.Namespace, out: TextIO) -> int:
+def run_graph(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     from .report.graph import model_to_dot
 
-    out.write(model_to_dot(resolve_model(ns.model, ns.models)))
-    return EXIT_OK
+    target: Path | None = ns.output
+    if target is not None and missing_graphviz(target, err):
+        return ExitStatus.INPUT_ERROR
+    dot = model_to_dot(resolve_model(ns.model, ns.models))
+    if target is None:
+        out.write(dot)
+        return ExitStatus.OK
+    return write_picture(dot, target, err)
+
+
+def run_tool(name: str, args: Sequence[str], out: TextIO, err: TextIO) -> int:
+    """`pagecheck NAME ARGS...`: the command line's `main` with `NAME` first
+    (kept for callers of this older entry point)."""
+    from .cli import main
+
+    return main([name, *args], stdout=out, stderr=err)

@@ -1,19 +1,24 @@
 """Engines: decide whether a spec's runs can violate, and find the shortest that does.
 
-Every engine takes a checked spec, a bound, a deadline and an optional progress
-callback (`checker.progress`) and returns an `EngineOutcome`; none prints. `explicit`
-enumerates states breadth-first; `z3` encodes runs into Z3 and is the default.
+Every engine takes a checked spec, a bound, a deadline, an optional progress callback
+(`checker.progress`) and an optional memory limit, and returns an `EngineOutcome`;
+none prints. `ENGINES` is the one table of engines: the command line's `--engine`,
+the pytest plugin's `pagecheck_engine`, `explore`/`matrix` and the benchmarks all
+read their names, descriptions and the default from it. Importing this package loads
+no engine (and nothing heavy): `get_engine` does, on demand.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Protocol, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from .. import ir
-from ..progress import Progress
-from ..result import EngineOutcome
+if TYPE_CHECKING:
+    from .. import ir
+    from ..progress import Progress
+    from ..result import EngineOutcome
 
 
 class Engine(Protocol):
@@ -26,40 +31,81 @@ class Engine(Protocol):
         want: str | None,
         seed: int,
         progress: Progress | None = None,
+        memory_mb: int | None = None,
     ) -> EngineOutcome: ...
 
 
-def get_engine(name: str) -> Engine:
-    loaders: dict[str, Callable[[], Engine]] = {
-        "explicit": _explicit,
-        "z3": _z3,
-    }
-    return loaders[name]()
+@dataclass(frozen=True, slots=True)
+class EngineInfo:
+    """One row of the engine table."""
+
+    name: str
+    description: str
+    """One line for `--help`."""
+    load: Callable[[], Engine]
+    """Imports the engine (and its libraries) and returns it."""
 
 
 def _explicit() -> Engine:
     from .explicit import check_explicit
 
-    return check_explicit
+    return _accepting_options(check_explicit)
 
 
 def _z3() -> Engine:
     from .symbolic import check_symbolic
 
-    return _accepting_progress(check_symbolic)
+    return _accepting_options(check_symbolic)
 
 
-def _accepting_progress(engine: Callable[..., EngineOutcome]) -> Engine:
-    """The engine itself if it takes `progress=`, else a wrapper that drops it."""
-    if "progress" in inspect.signature(engine).parameters:
+ENGINES: dict[str, EngineInfo] = {
+    info.name: info
+    for info in (
+        EngineInfo(
+            "z3",
+            "bounded model checking with Z3, proofs of safety by closure",
+            _z3,
+        ),
+        EngineInfo(
+            "explicit",
+            "breadth-first enumeration of states, the reference semantics",
+            _explicit,
+        ),
+    )
+}
+"""Every engine by name, the default first."""
+
+DEFAULT_ENGINE = next(iter(ENGINES))
+
+
+def engine_help() -> str:
+    """`z3 (default): ...; explicit: ...` for `--help`."""
+    return "; ".join(
+        f"{name}{' (default)' if name == DEFAULT_ENGINE else ''}: {info.description}"
+        for name, info in ENGINES.items()
+    )
+
+
+def get_engine(name: str) -> Engine:
+    """The engine called `name` (a key of `ENGINES`), loaded now."""
+    return ENGINES[name].load()
+
+
+#: Keywords of `Engine` that an engine may not accept yet; they are dropped for it.
+_OPTIONAL_KEYWORDS = ("progress", "memory_mb")
+
+
+def _accepting_options(engine: Callable[..., EngineOutcome]) -> Engine:
+    """The engine itself if it takes every optional keyword (`progress=`,
+    `memory_mb=`), else a wrapper that drops those it does not take."""
+    parameters = inspect.signature(engine).parameters
+    missing = [k for k in _OPTIONAL_KEYWORDS if k not in parameters]
+    if not missing:
         return cast(Engine, engine)
 
-    def without_progress(
-        *args: Any, progress: Progress | None = None, **kwargs: Any
-    ) -> EngineOutcome:
+    def dropping(*args: Any, **kwargs: Any) -> EngineOutcome:
+        for keyword in missing:
+            kwargs.pop(keyword, None)
         return engine(*args, **kwargs)
 
-    return cast(Engine, without_progress)
-
-
-ENGINE_NAMES = ("z3", "explicit")
+    return cast(Engine, dropping)

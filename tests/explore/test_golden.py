@@ -18,13 +18,12 @@ from pathlib import Path
 import pytest
 
 from checker.cli import main
-from checker.explore import run_explore, run_matrix
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"
 CASES = sorted((HERE / "golden").glob("*.out"))
 UPDATE = os.environ.get("PAGECHECK_UPDATE_GOLDENS") == "1"
-RUNNERS = {"explore": run_explore, "matrix": run_matrix}
+SLOW_CASES = {"matrix_unknown_model", "explore_atomic"}
 
 
 def test_corpus_is_not_empty() -> None:
@@ -43,16 +42,22 @@ def mask(text: str) -> str:
 
 def run(argv: list[str], jobs: int) -> str:
     """The golden text of `pagecheck ARGV -j JOBS` run from `data/`."""
-    name, args = argv[0], [*argv[1:], "-j", str(jobs)]
     out, err = io.StringIO(), io.StringIO()
-    status = RUNNERS[name](args, out, err)
+    status = main([*argv, "-j", str(jobs)], stdout=out, stderr=err)
     command = "$ pagecheck " + shlex.join(argv)
     return mask(
         f"{command}\n{out.getvalue()}[stderr]\n{err.getvalue()}[exit {status}]\n"
     )
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(c, marks=pytest.mark.slow) if c.stem in SLOW_CASES else c
+        for c in CASES
+    ],
+    ids=[c.stem for c in CASES],
+)
 def test_golden(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(DATA)
     got = run(_command(case), jobs=1)
@@ -61,6 +66,7 @@ def test_golden(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert got == case.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
 def test_parallel_run_prints_the_same(
     case: Path, monkeypatch: pytest.MonkeyPatch
@@ -69,27 +75,7 @@ def test_parallel_run_prints_the_same(
     assert run(_command(case), jobs=2) == case.read_text(encoding="utf-8")
 
 
-def test_cli_dispatches_to_explore(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`pagecheck explore|matrix` reach these commands through the main CLI."""
-    monkeypatch.chdir(DATA)
-    for argv in (
-        [
-            "explore",
-            "specs/late_free.pg",
-            "--move",
-            "set_unused",
-            "--engine",
-            "explicit",
-        ],
-        ["matrix", "specs/late_free.pg", "--models", "hinting", "--engine", "explicit"],
-    ):
-        out, err = io.StringIO(), io.StringIO()
-        assert main([*argv, "-j", "1"], stdout=out, stderr=err) == 0, err.getvalue()
-        direct = io.StringIO()
-        RUNNERS[argv[0]]([*argv[1:], "-j", "1"], direct, io.StringIO())
-        assert out.getvalue() == direct.getvalue()
-
-
+@pytest.mark.slow
 def test_python_m_checker_runs_workers() -> None:
     """Workers start from a fresh interpreter; `python -m checker` must survive that."""
     import subprocess

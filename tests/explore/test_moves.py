@@ -13,20 +13,17 @@ from checker import api
 from checker import syntax as ast
 from checker.explore import (
     MoveJob,
-    Outcome,
-    ProgressBar,
     Slot,
     describe_positions,
     explore,
     gaps,
     moved_variant,
     plan_moves,
-    render_table,
-    run_jobs,
 )
 from checker.matrix import MatrixJob, replace_use
 from checker.parser import parse
 from checker.source import SourceFile
+from checker.sweep import Outcome, ProgressBar, render_table, run_jobs
 
 DATA = Path(__file__).parent / "data"
 
@@ -159,6 +156,7 @@ def test_work_items_and_outcomes_pickle(monkeypatch: pytest.MonkeyPatch) -> None
         assert pickle.loads(pickle.dumps(outcome)) == outcome
 
 
+@pytest.mark.slow
 def test_engines_agree_on_every_position(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(DATA)
     tables = []
@@ -174,6 +172,7 @@ def test_engines_agree_on_every_position(monkeypatch: pytest.MonkeyPatch) -> Non
     assert tables[0] == tables[1]
 
 
+@pytest.mark.slow
 def test_run_jobs_keeps_job_order_with_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(DATA)
     text = Path("specs/early_free.pg").read_text()

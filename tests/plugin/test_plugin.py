@@ -179,6 +179,7 @@ def test_junit_xml(project: pytest.Pytester) -> None:
 @pytest.mark.skipif(
     importlib.util.find_spec("xdist") is None, reason="pytest-xdist not installed"
 )
+@pytest.mark.slow
 def test_xdist(project: pytest.Pytester) -> None:
     (project.path / "specs" / "unmet.pg").write_text(UNMET)
     result = project.runpytest_subprocess("-n", "2")
@@ -258,6 +259,7 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_collection_imports_nothing_heavy(project: pytest.Pytester) -> None:
     project.makeconftest(
         "import sys\n"
