@@ -1,20 +1,61 @@
-"""Random small models and specs, as text, for differential testing of the engines."""
+"""Hypothesis strategies for small models and specs, as text, for testing the engines.
+
+`cases()` draws a model and a spec that uses it. Everything is drawn through
+Hypothesis, so a failing case shrinks towards a short spec: fewer threads, statements,
+pages and transitions, and the first alternative of every choice (the simplest).
+
+The generator writes only specs that pass the checker (names resolve, types match,
+every local that is read is assigned somewhere in its thread, `while` loops are bounded
+by a counter or a page state, `atomic` blocks hold no `while` and at most one leading
+`await`); `tests/differential/test_engines_agree.py` checks that it does.
+"""
 
 from __future__ import annotations
 
-import random
-import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hypothesis import strategies as st
+
+Draw = Callable[[st.SearchStrategy[Any]], Any]
+
+GUESTS = ("U", "S", "V")
+HOSTS = ("r", "z", "p")  # `z` may be the lost host state
+FLAGS = ("dirty", "young")
+MAX_DEPTH = 2  # statements nest at most this deep (if, while, atomic, handlers)
 
 
-def _initialise_locals(body: list[str]) -> list[str]:
-    """Locals read but never assigned are input errors; give such locals a first value."""
-    text = "\n".join(body)
-    inits = []
-    for name, init in (("r", "r = 0"), ("t", "t = 0"), ("x", "x = c0(p0)")):
-        if re.search(rf"\b{name}\b", text) and not re.search(rf"\b{name} = ", text):
-            inits.append(init)
-    return inits + body
+@dataclass(frozen=True)
+class Op:
+    name: str
+    kind: str  # call / access / action
+    param: str | None  # at most one parameter (values 0 and 1)
+
+    def pattern(self, draw: Draw) -> str:
+        """The op in a transition's `on`: bare, or with its parameter fixed."""
+        if self.param is None:
+            return self.name
+        value = draw(st.sampled_from([None, 0, 1]))
+        return self.name if value is None else f"{self.name}({self.param}={value})"
+
+    def param_arg(self, draw: Draw) -> str:
+        """The parameter as a guest or host passes it: `, w=1` (or nothing)."""
+        if self.param is None:
+            return ""
+        return f", {self.param}={draw(st.integers(0, 1))}"
+
+
+@dataclass(frozen=True)
+class Model:
+    text: str
+    states: tuple[str, ...]
+    lost: frozenset[str]  # states whose host state is `lost`
+    flags: tuple[str, ...]
+    ops: tuple[Op, ...]
+
+    def of_kind(self, kind: str) -> list[Op]:
+        return [op for op in self.ops if op.kind == kind]
 
 
 @dataclass(frozen=True)
@@ -22,204 +63,337 @@ class Generated:
     model: str
     spec: str
 
-
-GUESTS = [("U", True), ("S", False), ("V", False)]
-HOSTS = [("r", False), ("p", False), ("z", True)]
-CALLS = ["c0", "c1(w)"]
-ACCESSES = ["read", "write"]
-ACTIONS = ["a0", "a1"]
+    def __str__(self) -> str:
+        return f"--- models/gen.pg\n{self.model}--- specs/s.pg\n{self.spec}"
 
 
-def generate(rng: random.Random) -> Generated:
-    guests = GUESTS[: rng.randint(2, 3)]
-    hosts = [HOSTS[0], HOSTS[2]] if rng.random() < 0.6 else HOSTS
-    states = [g + h for g, _ in guests for h, _ in hosts]
-    use_flag = rng.random() < 0.6
-    lines = ["model gen"]
-    lines.append("guest " + ", ".join(g + (" unused" if u else "") for g, u in guests))
-    lines.append(
-        "host " + ", ".join(h + (" lost" if lost else "") for h, lost in hosts)
+# --------------------------------------------------------------------------- models
+
+
+def _state_ref(draw: Draw, name: str) -> str:
+    """A state as written: `Sr`, or now and then the dotted form `S.r`."""
+    return f"{name[0]}.{name[1:]}" if draw(st.booleans()) else name
+
+
+def _guard(draw: Draw, flags: tuple[str, ...]) -> str:
+    f = draw(st.sampled_from(flags))
+    g = draw(st.sampled_from(flags))
+    return draw(st.sampled_from([f, f"not {f}", f"{f} and not {g}", f"({f} or {g})"]))
+
+
+def _effect(draw: Draw, flags: tuple[str, ...]) -> str:
+    """An op's own flag effect in its declaration, if any."""
+    if not flags or not draw(st.booleans()):
+        return ""
+    return (
+        f" {draw(st.sampled_from(['sets', 'clears']))} {draw(st.sampled_from(flags))}"
     )
-    if use_flag:
-        lines.append("flag dirty")
-    lines.append("call c0, c1(w)")
-    lines.append("access read")
-    lines.append(
-        "access write" + (" sets dirty" if use_flag and rng.random() < 0.7 else "")
-    )
-    lines.append(
-        "action a0, a1" + (" clears dirty" if use_flag and rng.random() < 0.3 else "")
-    )
-    ops = ["c0", "c1", "c1(w=0)", "c1(w=1)", "read", "write", "a0", "a1"]
-    for _ in range(rng.randint(3, 9)):
-        sources = rng.sample(states, rng.randint(1, min(3, len(states))))
-        target = "same" if rng.random() < 0.3 else rng.choice(states)
-        op = rng.choice(ops)
-        line = f"{', '.join(sources)} -> {target} on {op}"
-        if use_flag and rng.random() < 0.3:
-            line += rng.choice([" if dirty", " if not dirty"])
-        results = []
-        base = op.split("(")[0]
-        if base in ("read", "write") and rng.random() < 0.3:
-            results.append("fault")
-        if base in ("c0", "c1") and rng.random() < 0.3:
-            results.append("fail")
-        if use_flag and rng.random() < 0.2:
-            results.append(rng.choice(["set dirty", "clear dirty"]))
-        if results:
-            line += " => " + ", ".join(results)
-        lines.append(line)
-    model = "\n".join(lines) + "\n"
 
-    pages = [f"p{i}" for i in range(rng.randint(1, 2))]
-    spec = ["use gen"]
-    for p in pages:
-        st = rng.choice(states)
-        decl = f"page {p} : {st}"
-        if use_flag and rng.random() < 0.3:
-            decl += " dirty"
-        if not st.endswith("z") and rng.random() < 0.7:
-            decl += f" = {rng.randint(0, 3)}"
-        spec.append(decl)
-    has_var = rng.random() < 0.6
-    if has_var:
-        spec.append("var v = 0")
-    host = rng.random()
-    if host < 0.2:
-        spec.append("host none")
-    elif host < 0.5:
-        spec.append(
-            "host may "
-            + ", ".join(
-                f"{rng.choice(ACTIONS)}({rng.choice([*pages, '*'])})"
-                for _ in range(rng.randint(1, 2))
-            )
+
+def _transition(
+    draw: Draw, states: tuple[str, ...], flags: tuple[str, ...], ops: tuple[Op, ...]
+) -> str:
+    sources = draw(
+        st.lists(st.sampled_from(states), min_size=1, max_size=3, unique=True)
+    )
+    target = draw(st.one_of(st.just("same"), st.sampled_from(states)))
+    op: Op = draw(st.sampled_from(ops))
+    line = (
+        ", ".join(_state_ref(draw, s) for s in sources)
+        + " -> "
+        + (target if target == "same" else _state_ref(draw, target))
+        + " on "
+        + op.pattern(draw)
+    )
+    if flags and draw(st.booleans()):
+        line += " if " + _guard(draw, flags)
+    results = []
+    if op.kind == "access" and draw(st.booleans()):
+        results.append("fault")
+    if op.kind == "call" and draw(st.booleans()):
+        results.append("fail")
+    if flags and draw(st.booleans()):
+        results.append(
+            f"{draw(st.sampled_from(['set', 'clear']))} {draw(st.sampled_from(flags))}"
         )
-    props = []
-    if rng.random() < 0.3:
-        props.append("deadlock")
-    if rng.random() < 0.3:
-        props.append("fault")
-    if props:
-        spec.append("check " + ", ".join(props))
-    ignores = [
-        p for p in ("undefined", "silent-loss", "assertion") if rng.random() < 0.15
+    if results:
+        line += " => " + ", ".join(results)
+    return line
+
+
+@st.composite
+def models(draw: Draw) -> Model:
+    """A model `gen`: 2-3 guest and host states, 0-2 flags, a few ops and transitions."""
+    guests = GUESTS[: draw(st.integers(2, 3))]
+    hosts = HOSTS[: draw(st.integers(2, 3))]
+    unused = draw(st.booleans())
+    lost = draw(st.sampled_from([True, False]))
+    flags = FLAGS[: draw(st.integers(0, 2))]
+
+    def with_param(name: str, kind: str, param: str) -> Op:
+        return Op(name, kind, param if draw(st.booleans()) else None)
+
+    calls = [with_param(f"c{k}", "call", "w") for k in range(draw(st.integers(1, 2)))]
+    accesses = [with_param("read", "access", "m"), with_param("write", "access", "m")]
+    actions = [
+        with_param(f"a{k}", "action", "w") for k in range(draw(st.integers(1, 2)))
     ]
+
+    def decl(kind: str, ops: list[Op]) -> str:
+        sigs = [
+            op.name + (f"({op.param})" if op.param else "") + _effect(draw, flags)
+            for op in ops
+        ]
+        return f"{kind} " + ", ".join(sigs)
+
+    lines = [
+        "model gen",
+        "guest "
+        + ", ".join(g + (" unused" if unused and g == "U" else "") for g in guests),
+        "host " + ", ".join(h + (" lost" if lost and h == "z" else "") for h in hosts),
+    ]
+    if flags:
+        lines.append("flag " + ", ".join(flags))
+    lines += [decl("call", calls), decl("access", accesses), decl("action", actions)]
+    states = tuple(g + h for g in guests for h in hosts)
+    ops = (*calls, *accesses, *actions)
+    n = draw(st.integers(1, 8))
+    lines += [_transition(draw, states, flags, ops) for _ in range(n)]
+    if draw(st.booleans()):
+        # the host discards resident pages, as in the reference model
+        lines += [f"{g}r -> {g}z on {actions[0].name}" for g in guests]
+    if draw(st.booleans()):
+        # every guest op defined everywhere, so that `undefined` does not end every run
+        guest_ops = ", ".join(op.name for op in ops if op.kind != "action")
+        lines.append(f"{', '.join(states)} -> same on {guest_ops}")
+    return Model(
+        "\n".join(lines) + "\n",
+        states,
+        frozenset(s for s in states if lost and s.endswith("z")),
+        flags,
+        ops,
+    )
+
+
+# --------------------------------------------------------------------------- specs
+
+
+@dataclass
+class _Scope:
+    """What a statement may name, and the locals a thread reads and assigns."""
+
+    model: Model
+    pages: tuple[str, ...]
+    vars: tuple[str, ...]
+    host: bool = False
+    read: set[str] = field(default_factory=set)
+    assigned: set[str] = field(default_factory=set)
+
+    def use(self, name: str) -> str:
+        if name not in self.vars:
+            self.read.add(name)
+        return name
+
+
+def _int_expr(draw: Draw, scope: _Scope) -> str:
+    """A small integer expression over literals, shared variables and locals."""
+    names = [*scope.vars, "t"] if scope.host else [*scope.vars, "t", "r"]
+    atom = draw(st.one_of(st.integers(0, 3).map(str), st.sampled_from(names)))
+    if atom in names:
+        scope.use(atom)
+    shape = draw(st.sampled_from(["{}", "{} + 1", "{} - 1", "-{}", "{} + {}"]))
+    if "{} + {}" in shape:
+        other = scope.use(draw(st.sampled_from(names)))
+        return f"{atom} + {other}"
+    return shape.format(atom)
+
+
+def _bool_atom(draw: Draw, scope: _Scope, *, never: bool = False) -> str:
+    page = draw(st.sampled_from(scope.pages))
+    states = scope.model.states
+    kinds = ["state ==", "state in", "state !="]
+    if not never:  # a constant `never` would hold at once
+        kinds.insert(0, "true")
+    if scope.model.flags:
+        kinds.append("flag")
+    if scope.vars or not never:
+        kinds.append("compare")
+    if not never and not scope.host:
+        kinds.append("result")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "true":
+        return draw(st.sampled_from(["true", "false"]))
+    if kind == "state ==":
+        return f"state({page}) == {_state_ref(draw, draw(st.sampled_from(states)))}"
+    if kind == "state !=":
+        return f"state({page}) != {draw(st.sampled_from(states))}"
+    if kind == "state in":
+        items = draw(st.lists(st.sampled_from(states), min_size=1, max_size=3))
+        return f"state({page}) in {{{', '.join(items)}}}"
+    if kind == "flag":
+        return f"{draw(st.sampled_from(scope.model.flags))}({page})"
+    if kind == "result":
+        return f"{scope.use('x')} == {draw(st.sampled_from(['ok', 'fail']))}"
+    left = draw(st.sampled_from(scope.vars)) if never else _int_expr(draw, scope)
+    cmp = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+    return f"{left} {cmp} {draw(st.integers(-1, 3))}"
+
+
+def _bool_expr(draw: Draw, scope: _Scope, *, never: bool = False) -> str:
+    """A condition: an atom, or `not`, `and`, `or` of atoms."""
+    left = _bool_atom(draw, scope, never=never)
+    shape = draw(st.sampled_from(["{}", "not {}", "{} and {}", "{} or {}"]))
+    if shape.count("{}") == 2:
+        return shape.format(left, _bool_atom(draw, scope, never=never))
+    return shape.format(left)
+
+
+def _block(draw: Draw, scope: _Scope, depth: int, *, atomic: bool, most: int) -> str:
+    n = draw(st.integers(1, most))
+    body = [_stmt(draw, scope, depth + 1, atomic=atomic) for _ in range(n)]
+    return "{ " + "; ".join(body) + " }"
+
+
+def _handler(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
+    if depth >= MAX_DEPTH or not draw(st.booleans()):
+        return ""
+    if draw(st.booleans()):
+        return " on fault { }"
+    return " on fault " + _block(draw, scope, depth, atomic=atomic, most=2)
+
+
+def _page_op(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
+    model, page = scope.model, draw(st.sampled_from(scope.pages))
+    if scope.host:
+        op: Op = draw(st.sampled_from(model.of_kind("action")))
+        return f"{op.name}({page}{op.param_arg(draw)})"
+    op = draw(st.sampled_from([*model.of_kind("call"), *model.of_kind("access")]))
+    args = op.param_arg(draw)
+    if op.kind == "call":
+        target = draw(st.sampled_from(["", "x = "]))
+        if target:
+            scope.assigned.add("x")
+        return f"{target}{op.name}({page}{args})"
+    handler = _handler(draw, scope, depth, atomic=atomic)
+    if op.name == "write":
+        return f"write({page}, {_int_expr(draw, scope)}{args}){handler}"
+    target = draw(
+        st.sampled_from(["r = ", "", f"{scope.vars[0]} = " if scope.vars else ""])
+    )
+    if target == "r = ":
+        scope.assigned.add("r")
+    return f"{target}read({page}{args}){handler}"
+
+
+def _stmt(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
+    kinds = ["op", "op", "op", "assign", "assert", "if"]  # page ops matter most
+    if not atomic:
+        kinds += ["await", "while", "atomic"]
+    if depth >= MAX_DEPTH:
+        kinds = [k for k in kinds if k not in ("if", "while", "atomic")]
+    kind = draw(st.sampled_from(kinds))
+    if kind == "op":
+        return _page_op(draw, scope, depth, atomic=atomic)
+    if kind == "assign":
+        target = draw(st.sampled_from([*scope.vars, "t"]))
+        if target == "t":
+            scope.assigned.add("t")
+        return f"{target} = {_int_expr(draw, scope)}"
+    if kind == "assert":
+        return f"assert {_bool_expr(draw, scope)}"
+    if kind == "await":
+        return f"await {_bool_expr(draw, scope)}"
+    if kind == "if":
+        text = f"if {_bool_expr(draw, scope)} " + _block(
+            draw, scope, depth, atomic=atomic, most=2
+        )
+        if draw(st.booleans()):
+            text += " else " + _block(draw, scope, depth, atomic=atomic, most=1)
+        return text
+    if kind == "while":
+        if draw(st.booleans()):
+            # bounded by a page state: a spin loop over finitely many states
+            page = draw(st.sampled_from(scope.pages))
+            state = draw(st.sampled_from(scope.model.states))
+            return f"while state({page}) != {state} {{ }}"
+        counter = f"i{depth}"
+        scope.assigned.add(counter)
+        body = _block(draw, scope, depth, atomic=False, most=2)
+        limit = draw(st.integers(1, 2))
+        return (
+            f"{counter} = 0; while {counter} < {limit} "
+            f"{body[:-1]}; {counter} = {counter} + 1 }}"
+        )
+    # atomic: an optional leading await, then statements without while or await
+    first = f"await {_bool_expr(draw, scope)}; " if draw(st.booleans()) else ""
+    body = _block(draw, scope, depth, atomic=True, most=3)
+    return f"atomic {{ {first}{body[2:]}"
+
+
+def _thread(draw: Draw, scope: _Scope, header: str) -> str:
+    body = [_stmt(draw, scope, 0, atomic=False) for _ in range(draw(st.integers(1, 4)))]
+    inits = {"r": "r = 0", "t": "t = 0", "x": "x = ok"}
+    first = [inits[n] for n in sorted(scope.read - scope.assigned)]
+    return f"{header} {{\n  " + "\n  ".join(first + body) + "\n}"
+
+
+@st.composite
+def specs(draw: Draw, model: Model) -> str:
+    """A spec that uses `model`: 1-3 pages, 0-2 vars, 1-3 threads, host, properties."""
+    pages = tuple(f"p{k}" for k in range(draw(st.integers(1, 3))))
+    vars_ = tuple(f"v{k}" for k in range(draw(st.integers(0, 2))))
+    lines = ["use gen"]
+    for p in pages:
+        resident = [s for s in model.states if s.endswith("r")]
+        state = draw(st.sampled_from(resident) | st.sampled_from(model.states))
+        decl = f"page {p} : {_state_ref(draw, state)}"
+        flags = (
+            draw(st.lists(st.sampled_from(model.flags), unique=True))
+            if model.flags
+            else []
+        )
+        decl += "".join(f" {f}" for f in flags)
+        if state not in model.lost and draw(st.sampled_from([True, True, False])):
+            decl += f" = {draw(st.integers(-1, 3))}"
+        lines.append(decl)
+    lines += [f"var {v} = {draw(st.integers(-1, 2))}" for v in vars_]
+
+    host = draw(st.sampled_from(["chaotic", "none", "may"]))
+    if host == "none":
+        lines.append("host none")
+    elif host == "may":
+        items = st.tuples(
+            st.sampled_from([op.name for op in model.of_kind("action")]),
+            st.sampled_from([*pages, "*"]),
+        )
+        mays = draw(st.lists(items, min_size=1, max_size=2, unique=True))
+        lines.append("host may " + ", ".join(f"{a}({p})" for a, p in mays))
+
+    scope = _Scope(model, pages, vars_)
+    if draw(st.sampled_from([False, False, True])):
+        lines.append("never " + _bool_expr(draw, scope, never=True))
+    checks = draw(st.lists(st.sampled_from(["deadlock", "fault"]), unique=True))
+    if checks:
+        lines.append("check " + ", ".join(checks))
+    ignores = draw(
+        st.sampled_from(
+            [(), ("undefined",), (), ("undefined",), ("assertion", "silent-loss")]
+        )
+    )
     if ignores:
-        spec.append("ignore " + ", ".join(ignores))
-    if rng.random() < 0.3:
-        spec.append(f"never state({rng.choice(pages)}) == {rng.choice(states)}")
-    if has_var and rng.random() < 0.2:
-        spec.append("never v > 2")
-    spec.append(f"bound {rng.randint(1, 9)}")
+        lines.append("ignore " + ", ".join(ignores))
+    lines.append(f"bound {draw(st.integers(1, 8))}")
 
-    def stmt(depth: int, in_atomic: bool, host_thread: bool) -> str:
-        p = rng.choice(pages)
-        if host_thread:
-            kind = rng.choice(
-                ["act", "act", "assign", "if"] if depth < 2 else ["act", "assign"]
-            )
-        else:
-            kind = rng.choice(
-                [
-                    "call",
-                    "call",
-                    "read",
-                    "write",
-                    "assign",
-                    "assert",
-                    "if",
-                    "while",
-                    "atomic",
-                    "await",
-                ]
-                if depth < 2
-                else ["call", "read", "write", "assign", "assert"]
-            )
-        if in_atomic and kind in ("while", "atomic", "await"):
-            kind = "assign"
-        if kind == "act":
-            return f"{rng.choice(ACTIONS)}({p})"
-        if kind == "call":
-            r = "x = " if rng.random() < 0.4 else ""
-            if rng.random() < 0.5:
-                return f"{r}c0({p})"
-            return f"{r}c1({p}, w={rng.randint(0, 1)})"
-        if kind == "read":
-            handler = ""
-            if rng.random() < 0.4:
-                handler = " on fault { " + stmt(depth + 1, in_atomic, False) + " }"
-            return f"r = read({p}){handler}"
-        if kind == "write":
-            handler = (
-                " on fault { " + stmt(depth + 1, in_atomic, False) + " }"
-                if rng.random() < 0.3
-                else ""
-            )
-            return f"write({p}, {rng.randint(0, 3)}){handler}"
-        if kind == "assign":
-            if has_var:
-                return rng.choice(["v = v + 1", "v = v - 1", "t = v", "v = t + 1"])
-            return "t = t + 1"
-        if kind == "assert":
-            return rng.choice(
-                [
-                    f"assert r == {rng.randint(0, 3)}",
-                    "assert x == ok",
-                    f"assert state({p}) != {rng.choice(states)}",
-                    "assert not dirty(" + p + ")" if use_flag else "assert true",
-                ]
-            )
-        if kind == "await":
-            return rng.choice(
-                [
-                    "await v > 0" if has_var else "await true",
-                    f"await state({p}) == {rng.choice(states)}",
-                ]
-            )
-        if kind == "if":
-            cond = rng.choice(
-                [
-                    f"state({p}) == {rng.choice(states)}",
-                    f"state({p}) in {{{rng.choice(states)}, {rng.choice(states)}}}",
-                    "v == 1" if has_var else "true",
-                    "x == fail",
-                ]
-            )
-            body = "; ".join(
-                stmt(depth + 1, in_atomic, host_thread)
-                for _ in range(rng.randint(1, 2))
-            )
-            text = f"if {cond} {{ {body} }}"
-            if rng.random() < 0.4:
-                text += " else { " + stmt(depth + 1, in_atomic, host_thread) + " }"
-            return text
-        if kind == "while":
-            cond = rng.choice(
-                ["v < 2" if has_var else "t < 2", f"state({p}) != {rng.choice(states)}"]
-            )
-            body = "; ".join(
-                stmt(depth + 1, False, host_thread) for _ in range(rng.randint(1, 2))
-            )
-            if "v < 2" in cond:
-                body += "; v = v + 1"
-            elif "t < 2" in cond:
-                body += "; t = t + 1"
-            return f"while {cond} {{ {body} }}"
-        first = "await v == 0; " if has_var and rng.random() < 0.3 else ""
-        body = "; ".join(
-            stmt(depth + 1, True, host_thread) for _ in range(rng.randint(1, 3))
-        )
-        return f"atomic {{ {first}{body} }}"
+    for k in range(draw(st.integers(1, 3))):
+        lines.append(_thread(draw, _Scope(model, pages, vars_), f"thread t{k}"))
+    if draw(st.booleans()):
+        host_scope = _Scope(model, pages, vars_, host=True)
+        lines.append(_thread(draw, host_scope, "host thread h"))
+    return "\n".join(lines) + "\n"
 
-    for t in range(rng.randint(1, 2)):
-        body = _initialise_locals(
-            [stmt(0, False, False) for _ in range(rng.randint(1, 4))]
-        )
-        spec.append(f"thread t{t} {{\n  " + "\n  ".join(body) + "\n}")
-    if rng.random() < 0.25:
-        body = _initialise_locals(
-            [stmt(0, False, True) for _ in range(rng.randint(1, 3))]
-        )
-        spec.append("host thread h {\n  " + "\n  ".join(body) + "\n}")
-    return Generated(model, "\n".join(spec) + "\n")
+
+@st.composite
+def cases(draw: Draw) -> Generated:
+    """A model and a spec that uses it."""
+    model = draw(models())
+    return Generated(model.text, draw(specs(model)))

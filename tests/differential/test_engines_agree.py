@@ -1,45 +1,71 @@
-"""The Z3 engine against the explicit engine on random small models and specs.
+"""The Z3 engine against the explicit engine on generated small models and specs.
 
 Both must agree on the verdict, the violated property, the shortest length and
 `complete`, and on whether an expected property is reachable; every Z3 trace is
 replayed by the engine itself (a mismatch raises InternalError and fails the test),
 and every explicit trace is replayed here too.
+
+The cases come from the Hypothesis strategies in `specgen.py`, so a failure shrinks to
+a small spec, and the failure report shows the model and the spec as text. CI runs a
+fixed, derandomized set of examples; `PAGECHECK_DIFF_EXAMPLES=N` runs N random ones
+instead (a longer local run, e.g. `PAGECHECK_DIFF_EXAMPLES=500`).
 """
 
 from __future__ import annotations
 
-import random
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, event, given, note, settings
 from hypothesis import strategies as st
 
 from checker import ir
 from checker.api import Options, check_spec
 from checker.check import load_spec
 from checker.errors import SourceError
-from checker.result import Verdict
+from checker.result import CheckResult, Verdict
 from checker.semantics import Semantics
 from checker.trace import StepClaim, replay
 
-from .specgen import generate
+from .specgen import Generated, cases
+
+EXPLICIT_TIMEOUT = 20.0
+Z3_TIMEOUT = 30.0
+
+LOCAL_EXAMPLES = os.environ.get("PAGECHECK_DIFF_EXAMPLES")
+
+_HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "difftest-ci",
+    max_examples=40,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=_HEALTH,
+)
+settings.register_profile(
+    "difftest-local",
+    max_examples=int(LOCAL_EXAMPLES or 40),
+    deadline=None,
+    suppress_health_check=_HEALTH,
+)
+PROFILE = settings.get_profile("difftest-local" if LOCAL_EXAMPLES else "difftest-ci")
 
 
-def _load(tmp: Path, seed: int, expect: str | None) -> ir.Spec | None:
-    g = generate(random.Random(seed))
-    (tmp / "models").mkdir(exist_ok=True)
-    (tmp / "specs").mkdir(exist_ok=True)
-    (tmp / "models" / "gen.pg").write_text(g.model)
-    text = g.spec + (f"expect violation {expect}\n" if expect else "")
-    (tmp / "specs" / "s.pg").write_text(text)
-    try:
-        return load_spec(tmp / "specs" / "s.pg")
-    except SourceError:
-        return None  # the generator may write a spec that reads a never-assigned local
+def _load(g: Generated, expect: str | None) -> ir.Spec:
+    """The checked spec, from `specs/s.pg` next to `models/gen.pg` in a fresh folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "models").mkdir()
+        (root / "specs").mkdir()
+        (root / "models" / "gen.pg").write_text(g.model)
+        text = g.spec + (f"expect violation {expect}\n" if expect else "")
+        (root / "specs" / "s.pg").write_text(text)
+        return load_spec(root / "specs" / "s.pg")
 
 
-def _summary(result):  # type: ignore[no-untyped-def]
+def _summary(result: CheckResult) -> tuple[object, ...]:
     return (
         result.verdict,
         result.prop,
@@ -49,28 +75,9 @@ def _summary(result):  # type: ignore[no-untyped-def]
     )
 
 
-@settings(
-    max_examples=40,
-    derandomize=True,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    seed=st.integers(min_value=0, max_value=2**31),
-    expect=st.sampled_from([None, *ir.PROPERTIES]),
-)
-def test_engines_agree(tmp_path: Path, seed: int, expect: str | None) -> None:
-    spec = _load(tmp_path, seed, expect)
-    if spec is None:
-        return
-    explicit = check_spec(spec, Options(engine="explicit", timeout=20))
-    symbolic = check_spec(spec, Options(engine="z3", timeout=30))
-    if Verdict.UNKNOWN in (explicit.verdict, symbolic.verdict):
-        return  # a time limit says nothing about agreement
-    assert _summary(explicit) == _summary(symbolic), (
-        spec.source.text,
-        spec.model.source.text,
-    )
+def _assert_agree(spec: ir.Spec, explicit: CheckResult, symbolic: CheckResult) -> None:
+    """The comparison itself, and a replay of the explicit trace."""
+    assert _summary(explicit) == _summary(symbolic)
     if explicit.trace is not None:
         sem = Semantics(spec)
         claims = [
@@ -86,12 +93,97 @@ def test_engines_agree(tmp_path: Path, seed: int, expect: str | None) -> None:
         )
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_generator_writes_checkable_specs(tmp_path: Path, seed: int) -> None:
-    """Most generated specs must get through the checker, or the test above tests little."""
-    ok = sum(
-        _load(tmp_path / str(s), s, None) is not None
-        for s in range(seed * 20, seed * 20 + 20)
-        if (tmp_path / str(s)).mkdir() is None
+def _run(spec: ir.Spec, z3_timeout: float = Z3_TIMEOUT) -> tuple[CheckResult, ...]:
+    return (
+        check_spec(spec, Options(engine="explicit", timeout=EXPLICIT_TIMEOUT)),
+        check_spec(spec, Options(engine="z3", timeout=z3_timeout)),
     )
-    assert ok >= 12
+
+
+@PROFILE
+@given(case=cases(), expect=st.sampled_from([None, *ir.PROPERTIES]))
+def test_engines_agree(case: Generated, expect: str | None) -> None:
+    note(str(case) + (f"expect violation {expect}\n" if expect else ""))
+    try:
+        spec = _load(case, expect)
+    except SourceError as error:
+        note(f"rejected by the checker: {error}")
+        event("rejected by the checker")
+        assume(False)
+    explicit, symbolic = _run(spec)
+    # a time limit says nothing about agreement
+    if Verdict.UNKNOWN in (explicit.verdict, symbolic.verdict):
+        event("a time limit was reached")
+    assume(Verdict.UNKNOWN not in (explicit.verdict, symbolic.verdict))
+    note(f"explicit: {_summary(explicit)}\nz3: {_summary(symbolic)}")
+    event(f"{explicit.verdict} {explicit.prop or ''} complete={explicit.complete}")
+    _assert_agree(spec, explicit, symbolic)
+
+
+def _known(
+    name: str,
+    model: str,
+    spec: str,
+    expect: str | None,
+    reason: str,
+    z3_timeout: float = Z3_TIMEOUT,
+) -> object:
+    """A disagreement of the engines, as a strict xfail until it is fixed."""
+    return pytest.param(
+        Generated(model, spec),
+        expect,
+        z3_timeout,
+        id=name,
+        marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason),
+    )
+
+
+# Disagreements found by the tests here, each as the smallest case that shows it.
+KNOWN_DISAGREEMENTS = [
+    _known(
+        "want-search-spins-on-a-violation-that-repeats-a-state",
+        "model gen\nguest U, S\nhost r\ncall c0\naccess read, write\n"
+        "action a0\nSr -> same on read => fault\n",
+        "use gen\npage p0 : Sr = 1\nhost none\ncheck fault\n"
+        "thread t0 {\n  c0(p0)\n}\n"
+        "thread t1 {\n  t = 0\n  t = 1\n  read(p0)\n}\n",
+        "fault",
+        "Z3 engine: with `expect violation fault` and a shorter `undefined` "
+        "violation whose step leaves the state unchanged, path_exists() keeps "
+        "proposing that step (its states differ only in the violation leaf, which "
+        "`differs` compares and the concrete repeat check does not) until the time "
+        "limit, then reports the expectation unmet; the explicit engine finds the "
+        "expected fault in 3 steps",
+        # the bug does not depend on the time limit: Z3 spins until it is reached
+        z3_timeout=5.0,
+    ),
+    _known(
+        "a-condition-overflows-the-integer-width",
+        "model gen\nguest S\nhost r\ncall c\naccess read, write\naction a\n",
+        "use gen\npage p0 : Sr\nvar x = 3\nhost none\n"
+        "thread t { assert x + x + x + x + x + x < 4 }\n",
+        None,
+        "Z3 engine: smt.int_width bounds the values that assignments and writes "
+        "store (here 4, so 5 bits), but a condition's sums are computed in the same "
+        "width and wrap: 6*3 = 18 becomes -14 < 4, and Z3 proves the spec safe "
+        "(complete) where the explicit engine finds the assertion violation in 1 step",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "expect", "z3_timeout"), KNOWN_DISAGREEMENTS)
+def test_known_disagreements(
+    case: Generated, expect: str | None, z3_timeout: float
+) -> None:
+    spec = _load(case, expect)
+    explicit, symbolic = _run(spec, z3_timeout)
+    assert Verdict.UNKNOWN not in (explicit.verdict, symbolic.verdict)
+    _assert_agree(spec, explicit, symbolic)
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(case=cases())
+def test_generator_writes_checkable_specs(case: Generated) -> None:
+    """Every generated spec gets through the checker, so `assume` above rarely rejects."""
+    note(str(case))
+    _load(case, None)
