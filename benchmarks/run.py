@@ -28,7 +28,6 @@ import json
 import os
 import platform
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from benchmarks.families import (  # noqa: E402
     example_path_name,
     spec_text,
 )
+from benchmarks.proc import Finished, run_limited  # noqa: E402
 
 ENGINES = ("z3", "explicit")
 DEFAULT_TIMEOUT = 60.0
@@ -150,48 +150,15 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Child:
-    stdout: str
-    code: int
-    wall: float
-    peak_mb: float
-    killed: bool
-
-
-def _child(args: list[str], limits: Limits) -> Child:
+def _child(args: list[str], limits: Limits) -> Finished:
     """Run `run.py ARGS` in a fresh interpreter and session, killed after the limit."""
     cmd = [sys.executable, str(Path(__file__).resolve()), *args]
     if limits.memory_mb is not None:
         cmd += ["--memory", str(limits.memory_mb)]
-    deadline = limits.timeout + limits.grace
-    with (
-        tempfile.TemporaryFile(mode="w+") as out,
-        tempfile.TemporaryFile(mode="w+") as err,
-    ):
-        start = time.monotonic()
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True
-        )
-        killed = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)
-                killed = True
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        wall = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, by wait4
-        out.seek(0)
-        err.seek(0)
-        text = out.read()
-        if proc.returncode != 0 and not killed:
-            text += "\n" + err.read()[-4000:]
-    return Child(text, proc.returncode, wall, usage.ru_maxrss / 1024, killed)
+    done = run_limited(cmd, ROOT, limits.timeout + limits.grace)
+    if done.code != 0 and not done.killed:
+        done.stdout += "\n" + done.stderr[-4000:]
+    return done
 
 
 def run_one(family: str, n: int, engine: str, limits: Limits) -> Run:
