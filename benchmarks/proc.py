@@ -18,6 +18,7 @@ class Finished:
     code: int
     wall: float
     peak_mb: float  # the process's own peak resident memory (ru_maxrss)
+    cpu_s: float  # its user + system CPU time
     interrupted: bool  # it got SIGINT at the limit
     killed: bool  # it got SIGKILL
 
@@ -78,6 +79,7 @@ def run_limited(
             proc.returncode,
             wall,
             usage.ru_maxrss / 1024,
+            usage.ru_utime + usage.ru_stime,
             interrupted,
             killed,
         )

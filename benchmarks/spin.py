@@ -200,7 +200,7 @@ def _search(
     run: SpinRun, translation: Translation, folder: Path, timeout: float, grace: float
 ) -> None:
     depth = START_DEPTH
-    searched = 0.0
+    searched = cpu = 0.0
     while True:
         cmd = ["./pan", "-n", f"-w{HASH_BITS}"]
         if run.mode == "dfs":
@@ -211,6 +211,7 @@ def _search(
             cmd, folder, timeout - searched, grace, interrupt=True, merge_stderr=True
         )
         searched += pan.wall
+        cpu += pan.cpu_s
         out = parse_pan(pan.stdout)
         retry = (
             run.mode == "dfs"
@@ -229,6 +230,7 @@ def _search(
     run.pan_memory_mb = out.memory_total_mb
     run.bytes_per_state = per_state(out.memory_states_mb, out.states)
     run.extra = {
+        "search_cpu_s": cpu,
         "pan": " ".join(cmd),
         "pan_depth_limit": depth,
         "pan_memory_states_mb": out.memory_states_mb,
@@ -265,9 +267,11 @@ def _search(
         run.message = f"search depth {depth} too small: not every state was searched"
 
 
-def per_state(megabytes: float | None, states: int | None) -> float | None:
-    """Bytes per state, or None when too little memory was used to tell."""
-    if megabytes is None or not states or megabytes < MIN_MEASURED_MB:
+def per_state(
+    megabytes: float | None, states: int | None, *, min_mb: float = MIN_MEASURED_MB
+) -> float | None:
+    """Bytes per state, or None when less than `min_mb` was used (too little to tell)."""
+    if megabytes is None or not states or megabytes < min_mb:
         return None
     return megabytes * 1024 * 1024 / states
 
