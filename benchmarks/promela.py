@@ -114,6 +114,7 @@ def family_promela(family: str, n: int) -> Translation:
 
 
 def translate(spec: ir.Spec, *, title: str = "") -> Translation:
+    """The Promela of a checked spec; `title` goes into its header comment."""
     return _Translator(spec).run(title)
 
 

@@ -575,7 +575,7 @@ def write_specs(upto: int = 3) -> list[Path]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Benchmark pagecheck's engines on families that grow with N.",
+        description="Benchmark pagecheck's engines and Spin on families that grow with N.",
     )
     add = p.add_argument
     add("--families", default=",".join(FAMILIES), help="comma-separated (default all)")
