@@ -1,1 +1,1 @@
-"""Benchmarks: pagecheck's engines on families that grow with N (docs/benchmarks.md)."""
+"""Benchmarks: pagecheck's engines, and Spin, on families that grow with N (docs/benchmarks.md)."""

@@ -1,6 +1,6 @@
 """Run the benchmark families: one fresh subprocess per (family, N, engine).
 
-    python -m benchmarks [--families F,...] [--n 1-] [--engines z3,explicit]
+    python -m benchmarks [--families F,...] [--n 1-] [--engines z3,explicit,spin]
                          [--timeout 60] [--max-n 12] [--json] [--write-specs]
 
 (`python benchmarks/run.py ...` is the same.) Each run is a child process: the spec of
@@ -11,6 +11,19 @@ per run, and known even for a child that had to be killed), and kills a child th
 still running `--grace` seconds after the time limit: a slow case becomes `timeout`,
 never a hang. The engine gets the same time limit and normally stops by itself (its
 `unknown` with "time limit reached" is also reported as `timeout`).
+
+`spin` runs Spin on the Promela translation of the same spec (benchmarks/promela.py,
+benchmarks/spin.py), in the same invocation and the same table: its `time (s)` is
+generation, `spin -a`, compilation and search, `search (s)` pan's search alone, to
+which the time limit applies. It is in the default `--engines` and runs when `spin`
+and `gcc` are on PATH; without them the table gets a column "Spin: not installed" and
+nothing fails. Each row also gives states per second (states over the engine's check,
+or over pan's search) and bytes per stored state: the engine's own figure if its
+`Stats` has one (an attribute or an `extra` entry `bytes_per_state`), else the run's
+peak RSS above the floor of a child that loads a spec and checks nothing (none when
+that is under 16 MB), and for Spin pan's memory for states. Under the table, per
+family, the geometric mean of the best engine's time over Spin's, over the N where
+Spin's search took more than a second.
 
 `--n` takes `A-B`, `A-` (open-ended: up to `--max-n`), or a list `1,2,5`. Once an
 engine times out (or fails) on a family, larger N are not tried for that engine
@@ -25,10 +38,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import platform
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -47,9 +60,16 @@ from benchmarks.families import (  # noqa: E402
     example_path_name,
     spec_text,
 )
+from benchmarks.proc import Finished, run_limited  # noqa: E402
+from benchmarks.promela import family_promela  # noqa: E402
+from benchmarks.spin import available as spin_available  # noqa: E402
+from benchmarks.spin import per_state, run_spin  # noqa: E402
 from checker.engines import ENGINES as ENGINE_TABLE  # noqa: E402
 
 ENGINES = tuple(ENGINE_TABLE)
+SPIN = "spin"  # Spin on the Promela translation (benchmarks/spin.py), when installed
+SPIN_RATIO_MIN_S = 1.0  # the N that count in the time ratio: Spin searched this long
+RSS_NOISE_MB = 16.0  # a run's peak RSS varies this much with no state stored
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_GRACE = 15.0
 DEFAULT_MAX_N = 12
@@ -85,6 +105,7 @@ def worker(family: str, n: int, engine: str, timeout: float) -> int:
         wall = time.monotonic() - start
     s = result.stats
     out = {
+        "bytes_per_state": _engine_bytes_per_state(s),
         "verdict": str(result.verdict),
         "complete": result.complete,
         "property": result.prop,
@@ -102,6 +123,17 @@ def worker(family: str, n: int, engine: str, timeout: float) -> int:
     }
     print(json.dumps(out), flush=True)
     return 0
+
+
+def _engine_bytes_per_state(stats: object) -> float | None:
+    """The engine's own measure of memory per stored state, if it gives one."""
+    value = getattr(stats, "bytes_per_state", None)
+    if value is None:
+        value = dict(getattr(stats, "extra", ())).get("bytes_per_state")
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def baseline_worker(engine: str) -> int:
@@ -151,55 +183,20 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-@dataclass
-class Child:
-    stdout: str
-    code: int
-    wall: float
-    peak_mb: float
-    killed: bool
-
-
-def _child(args: list[str], limits: Limits) -> Child:
+def _child(args: list[str], limits: Limits) -> Finished:
     """Run `run.py ARGS` in a fresh interpreter and session, killed after the limit."""
     cmd = [sys.executable, str(Path(__file__).resolve()), *args]
     if limits.memory_mb is not None:
         cmd += ["--memory", str(limits.memory_mb)]
-    deadline = limits.timeout + limits.grace
-    with (
-        tempfile.TemporaryFile(mode="w+") as out,
-        tempfile.TemporaryFile(mode="w+") as err,
-    ):
-        start = time.monotonic()
-        proc = subprocess.Popen(
-            cmd, stdout=out, stderr=err, cwd=ROOT, start_new_session=True
-        )
-        killed = False
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > deadline:
-                os.killpg(proc.pid, signal.SIGKILL)
-                killed = True
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.05)
-        wall = time.monotonic() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, by wait4
-        out.seek(0)
-        err.seek(0)
-        text = out.read()
-        if proc.returncode != 0 and not killed:
-            text += "\n" + err.read()[-4000:]
-    return Child(text, proc.returncode, wall, usage.ru_maxrss / 1024, killed)
+    done = run_limited(cmd, ROOT, limits.timeout + limits.grace)
+    if done.code != 0 and not done.killed:
+        done.stdout += "\n" + done.stderr[-4000:]
+    return done
 
 
 def run_one(family: str, n: int, engine: str, limits: Limits) -> Run:
-    fam = FAMILIES[family]
-    expected = fam.expect if fam.prop is None else f"{fam.expect} {fam.prop}"
     child = _child(["--worker", family, str(n), engine, repr(limits.timeout)], limits)
-    run = Run(family, n, engine, "error", expected, None)
+    run = Run(family, n, engine, "error", _expected(family), None)
     run.wall_s, run.peak_mb = child.wall, child.peak_mb
     if child.killed:
         run.status = "timeout"
@@ -225,17 +222,73 @@ def run_one(family: str, n: int, engine: str, limits: Limits) -> Run:
     run.formula_size = data["formula_size"]
     run.message = data["message"]
     run.extra = {
-        k: data[k] for k in ("check_wall_s", "self_maxrss_kb", "checker") if k in data
+        k: data[k]
+        for k in ("check_wall_s", "self_maxrss_kb", "checker", "bytes_per_state")
+        if k in data
     }
+    if data.get("bytes_per_state") is not None:
+        run.extra["bytes_per_state_from"] = "engine"
     verdict = data["verdict"]
     if verdict == "unknown":
         run.status = "timeout" if "time limit" in run.message else "unknown"
         return run
+    _judge(run, verdict)
+    return run
+
+
+def _judge(run: Run, verdict: str) -> None:
+    """Record a finished run's verdict and whether it is its family's."""
+    fam = FAMILIES[run.family]
     run.status = verdict
     if fam.expect == "safe":
         run.ok = verdict == "safe"
     else:
         run.ok = verdict == "violation" and fam.prop in (None, run.property)
+
+
+def _expected(family: str) -> str:
+    fam = FAMILIES[family]
+    return fam.expect if fam.prop is None else f"{fam.expect} {fam.prop}"
+
+
+def measure_memory(run: Run, floor_mb: float | None) -> None:
+    """Bytes per stored state of an engine run, unless the engine gave its own:
+    the run's peak RSS above the floor (a child that loads a spec and checks nothing)
+    over the states stored; none when the run grew by less than `RSS_NOISE_MB`,
+    which a run that stores few states can do (imports, caches, allocator)."""
+    if run.extra.get("bytes_per_state") is not None:
+        return
+    if run.peak_mb is None or floor_mb is None:
+        return
+    value = per_state(run.peak_mb - floor_mb, run.states, min_mb=RSS_NOISE_MB)
+    if value is not None:
+        run.extra["bytes_per_state"] = value
+        run.extra["bytes_per_state_from"] = "peak RSS above the floor"
+
+
+def run_spin_one(family: str, n: int, limits: Limits) -> Run:
+    """Spin on the family's Promela translation, as a row of the same table."""
+    s = run_spin(family, n, limits.timeout, limits.grace, limits.memory_mb)
+    run = Run(family, n, SPIN, s.status, _expected(family), None)
+    run.complete, run.property, run.length = s.complete, s.property, s.length
+    run.time_s = run.wall_s = s.total_s
+    run.peak_mb = s.peak_mb
+    run.states, run.transitions, run.depth = s.states, s.transitions, s.depth
+    run.message = s.message
+    run.extra = {
+        "mode": s.mode,
+        "search_s": s.search_s,
+        "generate_s": s.generate_s,
+        "spin_s": s.spin_s,
+        "compile_s": s.compile_s,
+        "pan_memory_mb": s.pan_memory_mb,
+        **s.extra,
+    }
+    if s.bytes_per_state is not None:
+        run.extra["bytes_per_state"] = s.bytes_per_state
+        run.extra["bytes_per_state_from"] = "pan's memory for states"
+    if s.status in ("safe", "violation"):
+        _judge(run, s.status)
     return run
 
 
@@ -259,6 +312,10 @@ def _num(x: int | None) -> str:
     return "—" if x is None else f"{x:,}"
 
 
+def _rate(x: float | None) -> str:
+    return "—" if x is None else f"{x:,.0f}"
+
+
 COLUMNS = (
     "family",
     "N",
@@ -267,24 +324,32 @@ COLUMNS = (
     "complete",
     "length",
     "time (s)",
+    "search (s)",
     "peak RSS (MB)",
     "states",
+    "states/s",
+    "bytes/state",
     "Z3 formula size",
     "solver calls",
 )
-ALIGN = (
-    "---",
-    "---:",
-    "---",
-    "---",
-    "---",
-    "---:",
-    "---:",
-    "---:",
-    "---:",
-    "---:",
-    "---:",
-)
+RIGHT = {"N", "length", "time (s)", "search (s)", "peak RSS (MB)", "states"}
+RIGHT |= {"states/s", "bytes/state", "Z3 formula size", "solver calls"}
+SPIN_MISSING = "Spin: not installed"
+
+
+def search_time(r: Run) -> float | None:
+    """Spin's search alone (pan); for an engine, its check."""
+    if r.engine == SPIN:
+        value = r.extra.get("search_s")
+        return float(value) if value is not None else None
+    return r.time_s
+
+
+def states_per_second(r: Run) -> float | None:
+    seconds = search_time(r)
+    if r.states is None or seconds is None or seconds <= 0:
+        return None
+    return r.states / seconds
 
 
 def _row(r: Run, timeout: float) -> list[str]:
@@ -297,7 +362,9 @@ def _row(r: Run, timeout: float) -> list[str]:
     else:
         verdict = f"{r.status}: {r.message}"
     complete = _yes_no(None if r.status == "timeout" else r.complete)
-    time_s = f">{timeout:g}" if r.status == "timeout" else _fmt(r.time_s)
+    timed_out = r.status == "timeout"
+    time_s = f">{timeout:g}" if timed_out and r.engine != SPIN else _fmt(r.time_s)
+    search = _fmt(search_time(r)) if r.engine == SPIN else "—"
     z3 = r.engine == "z3"
     return [
         r.family,
@@ -307,16 +374,111 @@ def _row(r: Run, timeout: float) -> list[str]:
         complete,
         _num(r.length),
         time_s,
+        search,
         _fmt(r.peak_mb, 0),
         _num(r.states),
+        _rate(states_per_second(r)),
+        _rate(r.extra.get("bytes_per_state")),
         _num(r.formula_size) if z3 else "—",
         _num(r.solver_calls) if z3 else "—",
     ]
 
 
-def markdown(runs: list[Run], timeout: float) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join(ALIGN) + "|"]
-    lines += ["| " + " | ".join(_row(r, timeout)) + " |" for r in runs]
+def markdown(runs: list[Run], timeout: float, *, spin_missing: bool = False) -> str:
+    """The table; `spin_missing` adds a column saying that Spin is not installed."""
+    columns = [*COLUMNS, SPIN_MISSING] if spin_missing else list(COLUMNS)
+    align = ["---:" if c in RIGHT else "---" for c in columns]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join(align) + "|"]
+    for r in runs:
+        cells = _row(r, timeout) + (["—"] if spin_missing else [])
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------- against Spin
+
+
+def geometric_mean(values: list[float]) -> float:
+    """The geometric mean of positive numbers."""
+    if not values or min(values) <= 0:
+        raise ValueError(f"need positive numbers, got {values!r}")
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+@dataclass
+class Ratio:
+    """Best pagecheck engine time / Spin time for one family, over the N where
+    Spin's search took more than SPIN_RATIO_MIN_S and some engine finished."""
+
+    family: str
+    sizes: list[int] = field(default_factory=list)
+    vs_search: float | None = None  # against pan's search alone
+    vs_total: float | None = None  # against generation + compilation + search
+    engines_failed: list[int] = field(default_factory=list)  # no engine finished
+    spin_failed: list[int] = field(default_factory=list)  # Spin did not finish
+
+
+def spin_ratios(runs: list[Run]) -> dict[str, Ratio]:
+    out: dict[str, Ratio] = {}
+    for family in dict.fromkeys(r.family for r in runs if r.engine == SPIN):
+        ratio = out[family] = Ratio(family)
+        by_search: list[float] = []
+        by_total: list[float] = []
+        for n in sorted({r.n for r in runs if r.family == family}):
+            here = [r for r in runs if r.family == family and r.n == n]
+            spin = next((r for r in here if r.engine == SPIN), None)
+            if spin is None:
+                continue
+            search = search_time(spin)
+            if spin.ok is not True or search is None:
+                ratio.spin_failed.append(n)
+                continue
+            if search <= SPIN_RATIO_MIN_S or spin.time_s is None:
+                continue
+            times = [
+                r.time_s
+                for r in here
+                if r.engine != SPIN and r.ok is True and r.time_s is not None
+            ]
+            if not times:
+                ratio.engines_failed.append(n)
+                continue
+            best = max(min(times), 1e-6)
+            ratio.sizes.append(n)
+            by_search.append(best / search)
+            by_total.append(best / spin.time_s)
+        if ratio.sizes:
+            ratio.vs_search = geometric_mean(by_search)
+            ratio.vs_total = geometric_mean(by_total)
+    return out
+
+
+def _sizes(ns: list[int]) -> str:
+    return ", ".join(str(n) for n in ns)
+
+
+def ratio_lines(ratios: dict[str, Ratio]) -> str:
+    """The per-family summary printed under the table."""
+    if not ratios:
+        return ""
+    lines = [
+        "Best pagecheck engine time / Spin time, geometric mean over the N where Spin's"
+        f" search took more than {SPIN_RATIO_MIN_S:g} s (above 1: Spin is faster):",
+        "",
+    ]
+    for r in ratios.values():
+        if r.vs_search is not None and r.vs_total is not None:
+            text = (
+                f"{r.vs_search:.3g} against Spin's search, {r.vs_total:.3g} against"
+                f" its total with generation and compilation (N = {_sizes(r.sizes)})"
+            )
+        else:
+            text = f"no N where Spin searched over {SPIN_RATIO_MIN_S:g} s"
+        if r.engines_failed:
+            text += f"; no engine finished at N = {_sizes(r.engines_failed)}"
+        if r.spin_failed:
+            text += f"; Spin did not finish at N = {_sizes(r.spin_failed)}"
+        lines.append(f"- {r.family}: {text}")
     return "\n".join(lines) + "\n"
 
 
@@ -360,12 +522,14 @@ def machine() -> dict[str, Any]:
 
 
 def header(info: dict[str, Any], timeout: float, base: dict[str, float | None]) -> str:
-    floors = ", ".join(f"{e} {_fmt(m, 0)} MB" for e, m in base.items())
+    floors = ", ".join(f"{e} {_fmt(m, 0)} MB" for e, m in base.items()) or "none run"
+    spin = info.get("spin") or "not installed (no `spin` or `gcc` on PATH)"
     return (
         f"pagecheck {info['checker']}; per-run limit {timeout:g} s; "
         f"Python {info['python']}, z3 {info['z3']}, {info['cpus']} CPUs, "
         f"load average at start {info['loadavg_at_start'][0]:.2f}.\n"
         f"Peak RSS of a child that only imports and parses a spec: {floors}.\n"
+        f"Spin: {spin}.\n"
     )
 
 
@@ -412,14 +576,14 @@ def write_specs(upto: int = 3) -> list[Path]:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Benchmark pagecheck's engines on families that grow with N.",
+        description="Benchmark pagecheck's engines and Spin on families that grow with N.",
     )
     add = p.add_argument
     add("--families", default=",".join(FAMILIES), help="comma-separated (default all)")
     add(
         "--engines",
-        default=",".join(ENGINES),
-        help=f"{', '.join(ENGINES)} (default: all)",
+        default=",".join((*ENGINES, SPIN)),
+        help=f"{', '.join((*ENGINES, SPIN))} (default all; spin when installed)",
     )
     add("--n", default="1-", metavar="SIZES", help="A-B, A- or 1,2,5 (default 1-)")
     add("--max-n", type=int, default=DEFAULT_MAX_N, help="end of an open range (12)")
@@ -456,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = p.parse_args(argv)
     try:
         families = _names(ns.families, list(FAMILIES), "family")
-        engines = _names(ns.engines, list(ENGINES), "engine")
+        engines = _names(ns.engines, [*ENGINES, SPIN], "engine")
         sizes = parse_sizes(ns.n, ns.max_n)
     except argparse.ArgumentTypeError as err:
         p.error(str(err))
@@ -473,7 +637,13 @@ def main(argv: list[str] | None = None) -> int:
             print(text, file=sys.stderr, flush=True)
 
     info = machine()
-    base = {e: baseline(e) for e in engines}
+    info["spin"] = spin_available() if SPIN in engines else None
+    spin_missing = SPIN in engines and info["spin"] is None
+    if spin_missing:
+        engines.remove(SPIN)
+    base = {e: baseline(e) for e in engines if e != SPIN}
+    if SPIN in engines:
+        family_promela(families[0], 1)  # load the translator before the first run
     note(header(info, ns.timeout, base).rstrip())
     runs: list[Run] = []
     for family in families:
@@ -482,30 +652,38 @@ def main(argv: list[str] | None = None) -> int:
             for engine in engines:
                 if engine in stopped:
                     continue
-                r = run_one(family, n, engine, limits)
+                if engine == SPIN:
+                    r = run_spin_one(family, n, limits)
+                else:
+                    r = run_one(family, n, engine, limits)
+                    measure_memory(r, base.get(engine))
                 runs.append(r)
                 note(
                     f"{family:15} N={n:<3} {engine:8} {r.status:9} len={r.length} "
-                    f"time={_fmt(r.time_s)} wall={r.wall_s:.1f} "
-                    f"peak={_fmt(r.peak_mb, 0)}MB states={r.states} "
-                    f"size={r.formula_size}"
+                    f"time={_fmt(r.time_s)} search={_fmt(search_time(r))} "
+                    f"wall={r.wall_s:.1f} peak={_fmt(r.peak_mb, 0)}MB "
+                    f"states={r.states} size={r.formula_size}"
                 )
                 if r.status in FAILED and not ns.keep_going:
                     stopped.add(engine)
             if len(stopped) == len(engines):
                 break
     wrong = [r for r in runs if r.ok is False or r.status in ("error", "unknown")]
+    ratios = spin_ratios(runs)
     if ns.json:
         doc = {
             "machine": info,
             "timeout_s": ns.timeout,
             "baseline_peak_mb": base,
             "runs": [asdict(r) for r in runs],
+            "spin_ratios": {f: asdict(r) for f, r in ratios.items()},
         }
         print(json.dumps(doc, indent=2))
     else:
         print(header(info, ns.timeout, base))
-        print(markdown(runs, ns.timeout), end="")
+        print(markdown(runs, ns.timeout, spin_missing=spin_missing), end="")
+        if ratios:
+            print("\n" + ratio_lines(ratios), end="")
         if wrong:
             names = ", ".join(f"{r.family} N={r.n} {r.engine}" for r in wrong)
             print(f"\nUnexpected verdicts or failures: {names}")

@@ -120,7 +120,7 @@ def test_engines_agree(case: Generated, expect: str | None) -> None:
     _assert_agree(spec, explicit, symbolic)
 
 
-def _known(
+def _fixed(
     name: str,
     model: str,
     spec: str,
@@ -128,19 +128,14 @@ def _known(
     reason: str,
     z3_timeout: float = Z3_TIMEOUT,
 ) -> object:
-    """A disagreement of the engines, as a strict xfail until it is fixed."""
-    return pytest.param(
-        Generated(model, spec),
-        expect,
-        z3_timeout,
-        id=name,
-        marks=pytest.mark.xfail(strict=True, raises=AssertionError, reason=reason),
-    )
+    """A disagreement of the engines that was found here and fixed (`reason` says
+    what it was), kept as the smallest case that showed it."""
+    return pytest.param(Generated(model, spec), expect, z3_timeout, id=name)
 
 
 # Disagreements found by the tests here, each as the smallest case that shows it.
-KNOWN_DISAGREEMENTS = [
-    _known(
+FIXED_DISAGREEMENTS = [
+    _fixed(
         "want-search-spins-on-a-violation-that-repeats-a-state",
         "model gen\nguest U, S\nhost r\ncall c0\naccess read, write\n"
         "action a0\nSr -> same on read => fault\n",
@@ -157,7 +152,7 @@ KNOWN_DISAGREEMENTS = [
         # the bug does not depend on the time limit: Z3 spins until it is reached
         z3_timeout=5.0,
     ),
-    _known(
+    _fixed(
         "a-condition-overflows-the-integer-width",
         "model gen\nguest S\nhost r\ncall c\naccess read, write\naction a\n",
         "use gen\npage p0 : Sr\nvar x = 3\nhost none\n"
@@ -171,8 +166,8 @@ KNOWN_DISAGREEMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "expect", "z3_timeout"), KNOWN_DISAGREEMENTS)
-def test_known_disagreements(
+@pytest.mark.parametrize(("case", "expect", "z3_timeout"), FIXED_DISAGREEMENTS)
+def test_fixed_disagreements(
     case: Generated, expect: str | None, z3_timeout: float
 ) -> None:
     spec = _load(case, expect)
