@@ -216,7 +216,7 @@ def define(spec: ir.Spec) -> StepDefinition:
         per_pc = []
         for pc in range(thread.end):
             here = [
-                _move(len(moves) + k, t, pc, path, layout)
+                _move(len(moves) + k, t, pc, path, layout, executor.reads)
                 for k, path in enumerate(executor.thread_paths(t, pc))
             ]
             moves += here
@@ -225,10 +225,10 @@ def define(spec: ir.Spec) -> StepDefinition:
     host: list[Move] = []
     for hm in spec.host_moves:
         for path in executor.host_paths(hm):
-            move = _move(len(moves), HOST, None, path, layout)
+            move = _move(len(moves), HOST, None, path, layout, executor.reads)
             moves.append(move)
             host.append(move)
-    identity = _Path.start(layout)
+    identity = _Path.start(executor.reads)
     nevers = tuple(
         (
             executor.expr(n.cond, identity, None, None),
@@ -412,8 +412,9 @@ class _Path:
     violation: ViolationTerms | None = None
 
     @staticmethod
-    def start(layout: Layout, pc: int = 0) -> _Path:
-        return _Path([layout.read(i) for i in range(len(layout.slots))], pc)
+    def start(reads: Sequence[T.Read], pc: int = 0) -> _Path:
+        """A path at `pc` whose every slot still holds its value before the step."""
+        return _Path(list(reads), pc)
 
     def fork(self) -> _Path:
         return _Path(
@@ -426,13 +427,24 @@ class _Path:
         )
 
 
-def _move(index: int, actor: int, pc: int | None, path: _Path, layout: Layout) -> Move:
+def _move(
+    index: int,
+    actor: int,
+    pc: int | None,
+    path: _Path,
+    layout: Layout,
+    reads: Sequence[T.Read],
+) -> Move:
     slots = list(path.slots)
     if actor != HOST:
         ts = layout.threads[actor]
         slots[ts.pc] = T.Lit(path.pc, "enum")
         slots[ts.status] = T.Lit(int(path.status), "enum")
-    updates = tuple((i, term) for i, term in enumerate(slots) if term != layout.read(i))
+    updates = tuple(
+        (i, term)
+        for i, term in enumerate(slots)
+        if term is not reads[i] and term != reads[i]
+    )
     return Move(
         index,
         actor,
@@ -454,6 +466,7 @@ class _Executor:
         self.spec = spec
         self.model = spec.model
         self.layout = layout
+        self.reads = tuple(layout.read(i) for i in range(len(layout.slots)))
         self.props = spec.properties
         self._lost = [s.index for s in self.model.states if s.host.lost]
         self._unused = [s.index for s in self.model.states if s.guest.unused]
@@ -526,7 +539,7 @@ class _Executor:
     def thread_paths(self, t: int, pc: int) -> list[_Path]:
         thread = self.spec.threads[t]
         self._thread, self._t = thread, t
-        path = _Path.start(self.layout, pc)
+        path = _Path.start(self.reads, pc)
         instr = thread.instrs[pc]
         if isinstance(instr, ir.AwaitInstr):
             path.conds.append(self.evaluate(instr.cond, path))
@@ -663,7 +676,7 @@ class _Executor:
                     order.append((tr, tuple(sorted(args.items()))))
         out: list[_Path] = []
         for tr, args_ in order:
-            path = _Path.start(self.layout)
+            path = _Path.start(self.reads)
             path.conds.append(self._matches(tr, path, move.page))
             out += self._apply(path, move.page, tr, None, None, args_)
         return [p for p in out if _feasible(p)]

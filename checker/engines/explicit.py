@@ -59,16 +59,16 @@ class _Candidate:
 class _Search:
     def __init__(
         self,
-        spec: ir.Spec,
+        sem: Semantics,
         bound: int,
         deadline: float,
         memory_mb: int | None,
         *,
         narrow: bool,
     ) -> None:
-        self.spec = spec
+        self.spec = sem.spec
         self.bound = bound
-        self.sem = Semantics(spec)
+        self.sem = sem
         self.definition = self.sem.definition
         self.packed = PackedStep(
             self.definition, bound + 1, max_int_bits=NARROW_INT_BITS if narrow else None
@@ -123,11 +123,11 @@ class _Search:
             for m in bad:
                 found.append(_Candidate(ranks[m], index, m, props[m], move=m))
             if plain:
-                for j, t in enumerate(out):
+                for t in out:
                     if t not in seen:
                         add(t)
                         link(index)
-                        place(j)
+                        place(out.index(t))
                         grow(t)
             else:
                 for j, t in enumerate(out):
@@ -252,10 +252,10 @@ def check_explicit(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
     try:
-        search = _Search(spec, bound, deadline, memory_mb, narrow=True)
+        search = _Search(sem, bound, deadline, memory_mb, narrow=True)
         return _breadth_first(search, want, progress)
     except WidthExceeded:
-        search = _Search(spec, bound, deadline, memory_mb, narrow=False)
+        search = _Search(sem, bound, deadline, memory_mb, narrow=False)
         return _breadth_first(search, want, progress)
 
 
