@@ -18,8 +18,9 @@ from typing import NoReturn, cast
 from . import ir
 from . import syntax as ast
 from .errors import Diagnostic, SourceError
+from .files import read_source
 from .parser import DotEdge, parse, parse_dot
-from .source import SourceFile, Span, read_source
+from .source import SourceFile, Span
 
 KEYWORDS = frozenset(
     [

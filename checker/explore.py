@@ -34,9 +34,10 @@ from . import syntax as ast
 from .arguments import ArgumentsDone, StreamArgumentParser, bound, positive_int, seconds
 from .check import check_spec as check_tree
 from .errors import InternalError, PagecheckError, SourceError
+from .files import read_source
 from .parser import parse
 from .result import Verdict
-from .source import SourceFile, read_source
+from .source import SourceFile
 
 EXIT_OK, EXIT_UNMET, EXIT_INPUT, EXIT_UNKNOWN = 0, 1, 2, 3
 SCHEMA_VERSION = 1

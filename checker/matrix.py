@@ -44,9 +44,10 @@ from .explore import (
     short_reason,
     without_expect,
 )
+from .files import read_source
 from .parser import parse
 from .result import Verdict
-from .source import SourceFile, read_source
+from .source import SourceFile
 
 OWN_MET, OWN_UNMET = "✓", "✗"
 
