@@ -105,7 +105,7 @@ def worker(family: str, n: int, engine: str, timeout: float) -> int:
 
 def baseline_worker(engine: str) -> int:
     """Import what a run imports and load one spec, check nothing: the memory floor."""
-    from checker.check import load_spec
+    from checker.load import load_spec
     from checker.engines import get_engine
 
     get_engine(engine)

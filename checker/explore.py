@@ -32,9 +32,9 @@ from typing import Any, Protocol, TextIO
 from . import api
 from . import syntax as ast
 from .arguments import ArgumentsDone, StreamArgumentParser, bound, positive_int, seconds
-from .check import check_spec as check_tree
 from .errors import InternalError, PagecheckError, SourceError
 from .files import read_source
+from .load import check_parsed_spec as check_tree
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile

@@ -22,7 +22,6 @@ from typing import Any, TextIO
 
 from . import api
 from . import syntax as ast
-from .check import find_model, load_model
 from .errors import SourceError
 from .explore import (
     ERROR,
@@ -44,7 +43,8 @@ from .explore import (
     short_reason,
     without_expect,
 )
-from .files import read_source
+from .files import find_model, read_source
+from .load import load_model
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile

@@ -80,6 +80,16 @@ def _pg_parser() -> Lark:
 
 
 @functools.cache
+def keywords() -> frozenset[str]:
+    """The reserved words of the language: the grammar's terminals that are words."""
+    return frozenset(
+        str(t.pattern.value)
+        for t in _pg_parser().terminals
+        if t.pattern.type == "str" and str(t.pattern.value).isidentifier()
+    )
+
+
+@functools.cache
 def _dot_parser() -> Lark:
     return Lark(_grammar_text("dot.lark"), parser="lalr", propagate_positions=True)
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from . import ir
 from .arguments import ArgumentsDone, StreamArgumentParser
-from .check import find_model, load_model
 from .errors import SourceError
+from .files import find_model
+from .load import load_model
 
 if TYPE_CHECKING:
     pass
