@@ -206,7 +206,6 @@ class _ModelContext:
         sources = [self.state(s) for s in decl.sources]
         target = self.state(decl.target) if decl.target is not None else None
         guard = self.guard(decl.guard) if decl.guard is not None else None
-        guard_text = _guard_text(decl.guard) if decl.guard is not None else None
         fault = any(r.kind == "fault" for r in decl.results)
         fail = any(r.kind == "fail" for r in decl.results)
         sets = clears = 0
@@ -272,7 +271,6 @@ class _ModelContext:
                     op.name,
                     tuple(args),
                     guard,
-                    guard_text,
                     fault,
                     fail,
                     sets,
@@ -327,21 +325,3 @@ def resolve_state(
         )
     errors.error(ref.span, f"unknown state {quote(text)}{hint}")
     return None
-
-
-def _guard_text(g: ast.Guard) -> str:
-    match g:
-        case ast.GuardFlag(name):
-            return name.name
-        case ast.GuardConst(value):
-            return "true" if value else "false"
-        case ast.GuardNot(operand):
-            inner = _guard_text(operand)
-            return (
-                f"not {inner}"
-                if isinstance(operand, ast.GuardFlag | ast.GuardConst | ast.GuardNot)
-                else f"not ({inner})"
-            )
-        case ast.GuardBinary(op, left, right):
-            return f"({_guard_text(left)} {op} {_guard_text(right)})"
-    raise AssertionError(g)

@@ -147,7 +147,6 @@ def _edge_transitions(
                 op.name,
                 args,
                 guard,
-                guard_words,
                 False,
                 False,
                 0,

@@ -150,7 +150,6 @@ class Transition:
     op: str
     args: tuple[tuple[str, int], ...]  # only the constrained parameters
     guard: Guard | None
-    guard_text: str | None
     fault: bool
     fail: bool
     sets: int
@@ -200,11 +199,6 @@ class Model:
 
     def is_unused(self, index: int) -> bool:
         return self.guest_states[index // len(self.host_states)].unused
-
-    def matching(
-        self, state: int, op: str, args: Mapping[str, int], flags: int
-    ) -> list[Transition]:
-        return [t for t in self.transitions if t.matches(state, op, args, flags)]
 
 
 # --------------------------------------------------------------------------- spec

@@ -55,7 +55,10 @@ def test_transition_contents() -> None:
     fail = next(t for t in m.transitions if t.fail)
     assert fail.op == "set_stable_if_present"
     dirty = [t for t in m.transitions if t.op == "discard" and t.guard is not None]
-    assert [t.guard_text for t in dirty] == ["dirty", "not dirty"]
+    assert [ir.guard_text(t.guard, m.flags) for t in dirty if t.guard] == [
+        "dirty",
+        "not dirty",
+    ]
     assert [ir.guard_holds(t.guard, 1) for t in dirty] == [True, False]
 
 
@@ -472,3 +475,16 @@ def test_use_by_path_and_name_mismatch(
     ]
     # a model found by its declared name when the file is named differently
     assert spec("use renamed\n").model.name == "renamed"
+
+
+def test_one_guard_printer_shows_guards_as_written() -> None:
+    """`ir.guard_text` is the one printer of guards (the graph and lint use it)."""
+    m = model(
+        "model g\nguest S\nhost r\nflag a, b, c\naction x\n"
+        "Sr -> same on x if a and (b or not c)\n"
+        "Sr -> same on x if not (a and b) or c\n"
+    )
+    assert [ir.guard_text(t.guard, m.flags) for t in m.transitions if t.guard] == [
+        "a and (b or not c)",
+        "not (a and b) or c",
+    ]
