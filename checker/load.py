@@ -9,6 +9,7 @@ at the `use` line.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,9 @@ from .files import (
     display_path,
     find_model,
     known_model_names,
+    nearest_model_folders,
     parse_file,
+    shown_path,
 )
 from .source import SourceFile
 
@@ -113,20 +116,22 @@ def _load_used_model(
         found = find_model(use.target, spec_dir, models_dirs)
         if found is None:
             known = known_model_names(spec_dir, models_dirs)
-            dirs = [*models_dirs, spec_dir.parent / "models"]
-            where = " or ".join(f"{d}/" for d in dirs)
+            where = " or ".join(
+                f"{shown_path(d)}/"
+                for d in nearest_model_folders(spec_dir, models_dirs)
+            )
             hint = suggest(use.target, known) or "; --models DIR adds a folder"
             raise SourceError(
                 use.span, f"model {quote(use.target)} not found in {where}{hint}"
             )
-        path, display = found, str(found)
+        path, display = found, shown_path(found)
     if source.path is not None and path.resolve() == source.path.resolve():
         raise SourceError(use.span, "a spec cannot use itself (a cycle of `use`)")
     back = (use.span, f"in the model {quote(use.target)} used here")
     try:
         model_source, model_tree = parse_file(path, display)
         if model_tree.header is not None:
-            model = check_model_tree(model_tree, model_source)
+            model = _checked_model(model_source, model_tree)
     except SourceError as err:
         first, *rest = err.diagnostics
         noted = replace(first, notes=(*first.notes, back))
@@ -147,6 +152,23 @@ def _load_used_model(
             f"{display} defines model {quote(model.name)}, not {quote(use.target)}",
         )
     return model
+
+
+def _checked_model(source: SourceFile, tree: ast.File) -> ir.Model:
+    """The checked model, checked once per process for the specs that use the same
+    text (and DOT file)."""
+    dot: bytes | None = None
+    header = tree.header
+    if header is not None and header.dot_file is not None and source.path is not None:
+        with contextlib.suppress(OSError):
+            dot = (source.path.parent / header.dot_file).read_bytes()
+    key = (source.name, source.text, source.path, dot)
+    if key not in _MODELS:
+        _MODELS[key] = check_model_tree(tree, source)
+    return _MODELS[key]
+
+
+_MODELS: dict[tuple[str, str, Path | None, bytes | None], ir.Model] = {}
 
 
 def _uses_file(tree: ast.File, source: SourceFile, path: Path | None) -> bool:
