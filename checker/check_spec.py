@@ -209,8 +209,10 @@ class _SpecChecker:
                 else:
                     flags |= 1 << self.flags[f.name]
             if state is None:
-                continue
-            if p.data is not None and self.model.is_lost(state):
+                # still declared, so that later uses are not unknown pages; the
+                # error recorded means no spec is built from the placeholder
+                state = 0
+            elif p.data is not None and self.model.is_lost(state):
                 self.errors.error(
                     p.span,
                     f"page {quote(p.name.name)} starts in"
