@@ -17,7 +17,7 @@ from pathlib import Path
 from . import syntax as ast
 from .errors import SourceError
 from .parser import parse
-from .source import SourceFile, span_at_offset
+from .source import SourceFile, point, span_at_offset
 
 
 def read_source(path: Path, name: str | None = None) -> SourceFile:
@@ -52,9 +52,38 @@ def read_source(path: Path, name: str | None = None) -> SourceFile:
 
 
 def parse_file(path: Path, name: str | None = None) -> tuple[SourceFile, ast.File]:
-    """Read and parse a `.pg` file; the same text is parsed once per process."""
+    """Read and parse a `.pg` file; the same text is parsed once per process.
+
+    A Graphviz file (by its suffix, or by its first word when it does not parse) is
+    an error that says how DOT is imported.
+    """
     source = read_source(path, name)
-    return source, _parsed(source.name, source.text, source.path)
+    if path.suffix.lower() in (".dot", ".gv"):
+        raise _dot_given(source)
+    try:
+        return source, _parsed(source.name, source.text, source.path)
+    except SourceError:
+        if _DOT_START.match(source.text):
+            raise _dot_given(source) from None
+        raise
+
+
+#: What a DOT file starts with: comments, then `[strict] digraph` or `graph`.
+_DOT_START = re.compile(
+    r"(\s+|//[^\n]*|/\*.*?\*/|#[^\n]*)*(strict\s+)?(di)?graph\b", re.DOTALL
+)
+
+
+def _dot_given(source: SourceFile) -> SourceError:
+    stem = re.sub(r"\W", "_", Path(source.name).stem)
+    name = stem if stem.isidentifier() else f"m_{stem}"
+    file = Path(source.name).name
+    return SourceError(
+        point(source, 1, 1),
+        f"{source.name} is a Graphviz (DOT) file, not a model or spec: a model"
+        f' imports its transitions with `model {name} from dot "{file}"`'
+        " (the path relative to the model's file)",
+    )
 
 
 @functools.lru_cache(maxsize=1024)
