@@ -7,12 +7,14 @@ words ("expected `->` after the source states"), never lark's token names.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import importlib.resources
 import itertools
 import os
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -447,14 +449,110 @@ def _token_span(source: SourceFile, token: Token) -> Span:
     return Span(source, line, col, line, end_col)
 
 
-def _char_at(source: SourceFile, err: UnexpectedCharacters) -> str:
+def _char_at(text: str, err: UnexpectedCharacters) -> str:
     pos = err.pos_in_stream
-    return "" if pos is None else source.text[pos : pos + 1]
+    return "" if pos is None else text[pos : pos + 1]
 
 
-def _translate(source: SourceFile, parser: Lark, err: UnexpectedInput) -> SourceError:
+def _keyword_values(parser: Lark, terminals: Iterable[str]) -> list[str]:
+    """The keywords among `terminals`, as written (`thread`, not `THREAD`)."""
+    words = []
+    for name in terminals:
+        if _is_keyword(parser, name):
+            words.append(str(parser.get_terminal(name).pattern.value))
+    return words
+
+
+def _keyword_hint(word: str, keywords: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(keywords), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+@functools.cache
+def _starting_keywords(prefix: str) -> tuple[str, ...]:
+    """The keywords that can start what follows `prefix` (the grammar says which)."""
+    parser = _pg_parser()
+    interactive = parser.parse_interactive(prefix)
+    interactive.exhaust_lexer()
+    accepts: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+    return tuple(sorted(_keyword_values(parser, accepts)))
+
+
+def _misspelt_start(
+    source: SourceFile, parser: Lark, token: Token
+) -> SourceError | None:
+    """`thraed t {`, `awiat x == 1`: the error is at the second word of a declaration
+    or statement whose first word is no keyword but close to one that could start
+    it there. Reported at the first word, with the keyword it may have meant."""
+    line = source.line(token.line or 0)
+    before = line[: (token.column or 1) - 1]
+    start = max(before.rfind(c) for c in "{};") + 1
+    word = before[start:].strip()
+    if not word.isidentifier() or word in keywords():
+        return None
+    in_block = _brace_depth(source.text, token.line or 1, start + 1) > 0
+    prefix = "thread t {\n" if in_block else ""
+    hint = _keyword_hint(word, _starting_keywords(prefix))
+    if not hint:
+        return None
+    col = before.index(word, start) + 1
+    what = "statement" if in_block else "declaration"
+    return SourceError(
+        Span(source, token.line or 1, col, token.line or 1, col + len(word)),
+        f"`{word}` does not start a {what}{hint}",
+    )
+
+
+def _code_lines(text: str) -> list[str]:
+    """The lines of `text` with comments and strings blanked (braces in them are no
+    braces)."""
+    return [
+        re.sub(r'"([^"\\\n]|\\.)*"?|#.*', lambda m: " " * len(m.group()), line)
+        for line in text.split("\n")
+    ]
+
+
+def _brace_depth(text: str, line: int, col: int) -> int:
+    """How many blocks are open at a 1-based line and column."""
+    depth = 0
+    for number, code in enumerate(_code_lines(text)[:line], start=1):
+        counted = code[: col - 1] if number == line else code
+        depth = max(0, depth + counted.count("{") - counted.count("}"))
+    return depth
+
+
+def _resume_line(text: str, after: int) -> int | None:
+    """The first line after line `after` that starts a declaration: outside every
+    block, not blank, and not the continuation of the line before (which ends in
+    `,`, `and`, `or` or leaves a parenthesis open). None when there is none."""
+    depth = parens = 0
+    previous = ""
+    for number, code in enumerate(_code_lines(text), start=1):
+        stripped = code.strip()
+        starts = (
+            number > after
+            and stripped
+            and depth == 0
+            and parens == 0
+            and not re.search(r"(,|\band|\bor)$", previous)
+            and not stripped.startswith(("}", "else"))
+        )
+        if starts:
+            return number
+        depth = max(0, depth + code.count("{") - code.count("}"))
+        parens = max(0, parens + code.count("(") - code.count(")"))
+        if stripped:
+            previous = stripped
+    return None
+
+
+def _translate(
+    source: SourceFile, text: str, parser: Lark, err: UnexpectedInput
+) -> SourceError:
+    """The error in the language's words; `text` is what was parsed (the source with
+    the lines before a resumption blanked)."""
     if isinstance(err, UnexpectedCharacters):
-        char = _char_at(source, err)
+        char = _char_at(text, err)
         span = point(source, err.line, err.column)
         if char == '"':
             return SourceError(
@@ -469,6 +567,11 @@ def _translate(source: SourceFile, parser: Lark, err: UnexpectedInput) -> Source
             found = f"the keyword {found}"
         if token.type == "ELSE":
             return SourceError(span, "`else` must follow the `}` of an `if` block")
+        misspelt = _misspelt_start(source, parser, token)
+        if misspelt is not None:
+            return misspelt
+        if token.type == "NAME":
+            found += _keyword_hint(str(token), _keyword_values(parser, err.expected))
         label = explain_parse_error(err)
         if label is not None:
             return SourceError(span, f"{label}, found {found}")
@@ -786,17 +889,41 @@ class _ToAst(Transformer[Token, ast.File]):
         return ast.Call(self._id(c[0]), args, kwargs, self._s(meta))
 
 
+#: Syntax errors reported for one file at the most.
+MAX_SYNTAX_ERRORS = 20
+
+
 def parse(source: SourceFile) -> ast.File:
-    """Parse a `.pg` file; a syntax error raises `SourceError` at its position."""
+    """Parse a `.pg` file; syntax errors raise one `SourceError`.
+
+    After a syntax error, parsing resumes at the next line that starts a declaration
+    outside every block (`_resume_line`), so that one file reports the errors of
+    several declarations; an error inside a block skips the rest of that block.
+    """
     parser = _pg_parser()
-    try:
-        tree = parser.parse(source.text)
-    except UnexpectedInput as err:
-        raise _translate(source, parser, err) from None
-    try:
-        return _ToAst(source).transform(tree)
-    except VisitError as err:
-        raise err.orig_exc from None
+    text = source.text
+    errors: list[SourceError] = []
+    resume = 0
+    while True:
+        try:
+            tree = parser.parse(text)
+        except UnexpectedInput as err:
+            errors.append(_translate(source, text, parser, err))
+            line = getattr(err, "line", None)
+            after = _resume_line(source.text, line) if line and line > 0 else None
+            if after is None or after <= resume or len(errors) == MAX_SYNTAX_ERRORS:
+                break
+            resume = after
+            lines = source.text.split("\n")
+            text = "\n" * (resume - 1) + "\n".join(lines[resume - 1 :])
+            continue
+        if not errors:
+            try:
+                return _ToAst(source).transform(tree)
+            except VisitError as err:
+                raise err.orig_exc from None
+        break
+    raise SourceError(diagnostics=[d for e in errors for d in e.diagnostics])
 
 
 # --------------------------------------------------------------------------- DOT
@@ -838,7 +965,7 @@ def _translate_dot(
     source: SourceFile, parser: Lark, err: UnexpectedInput
 ) -> SourceError:
     if isinstance(err, UnexpectedCharacters):
-        char = _char_at(source, err)
+        char = _char_at(source.text, err)
         return SourceError(
             point(source, err.line, err.column),
             f"DOT syntax error: unexpected character {char!r}",
