@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import functools
+import hashlib
 import importlib.resources
 import itertools
 import os
@@ -73,13 +74,14 @@ def _grammar_text(name: str) -> str:
     )
 
 
-def grammar_cache_file(name: str) -> str | bool:
+def grammar_cache_file(name: str, grammar: str) -> str | bool:
     """Where lark keeps the analysed grammar `name` between runs (building it takes
     ~0.4 s, loading it ~0.04 s): `$PAGECHECK_CACHE_DIR`, else `pagecheck/` in the
-    user's cache folder. Lark checks the grammar's hash inside the file, rebuilds on a
-    mismatch, and carries on without the cache when the file cannot be read or
-    written (a read-only or missing folder). `PAGECHECK_CACHE_DIR=` (empty) turns
-    the cache off.
+    user's cache folder, one file per grammar text (so that two versions of pagecheck
+    do not overwrite each other's). Lark also checks the grammar's hash inside the
+    file, and carries on without the cache when the file cannot be read or written
+    (a read-only or missing folder). `PAGECHECK_CACHE_DIR=` (empty) turns the cache
+    off.
     """
     folder = os.environ.get("PAGECHECK_CACHE_DIR")
     if folder == "":
@@ -90,14 +92,16 @@ def grammar_cache_file(name: str) -> str | bool:
     with contextlib.suppress(OSError):
         os.makedirs(folder, mode=0o700, exist_ok=True)
     version = f"lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
-    return os.path.join(folder, f"{name}-{version}.cache")
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    return os.path.join(folder, f"{name}-{digest}-{version}.cache")
 
 
 @functools.cache
 def _pg_parser() -> Lark:
-    cache = grammar_cache_file("grammar")
+    grammar = _grammar_text("grammar.lark")
+    cache = grammar_cache_file("grammar", grammar)
     return Lark(
-        _grammar_text("grammar.lark"),
+        grammar,
         parser="lalr",
         lexer="basic",
         postlex=_LayoutPostLex(),
@@ -122,11 +126,12 @@ def keywords() -> frozenset[str]:
 
 @functools.cache
 def _dot_parser() -> Lark:
+    grammar = _grammar_text("dot.lark")
     return Lark(
-        _grammar_text("dot.lark"),
+        grammar,
         parser="lalr",
         propagate_positions=True,
-        cache=grammar_cache_file("dot"),
+        cache=grammar_cache_file("dot", grammar),
     )
 
 
@@ -365,9 +370,10 @@ _Example = tuple[tuple[int, ...], frozenset[str], str, str]
 
 
 @functools.cache
-def _error_examples() -> tuple[_Example, ...]:
-    """Where each `_PARSE_ERRORS` example fails: the LALR stack and the tokens."""
-    parser = _pg_parser()
+def _error_examples(parser: Lark) -> tuple[_Example, ...]:
+    """Where each `_PARSE_ERRORS` example fails: the LALR stack and the tokens (state
+    numbers belong to one parser: one loaded from another process's cache may number
+    its states differently)."""
     out: list[_Example] = []
     for message, examples in _PARSE_ERRORS.items():
         for text in examples:
@@ -394,7 +400,8 @@ def explain_parse_error(err: UnexpectedToken) -> str | None:
     accepts = frozenset(err.accepts)
     best: str | None = None
     best_score = (False, 0, False)
-    for example_stack, example_accepts, token_type, message in _error_examples():
+    examples = _error_examples(_pg_parser())
+    for example_stack, example_accepts, token_type, message in examples:
         shared = 0
         for mine, theirs in zip(reversed(stack), reversed(example_stack), strict=False):
             if mine != theirs:
