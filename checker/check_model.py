@@ -15,7 +15,7 @@ from typing import cast
 from . import ir
 from . import syntax as ast
 from .dot_import import dot_transitions
-from .errors import ErrorCollector, quote, suggest
+from .errors import ErrorCollector, plural, quote, suggest
 from .parser import keywords
 from .source import SourceFile, Span
 
@@ -242,12 +242,7 @@ class _ModelContext:
             args: list[tuple[str, int]] = []
             for pname, value in pat.args:
                 if pname.name not in op.params:
-                    params = ", ".join(op.params) or "none"
-                    self.errors.error(
-                        pname.span,
-                        f"{quote(op.name)} has no parameter {quote(pname.name)}"
-                        f" (its parameters: {params})",
-                    )
+                    self.errors.error(pname.span, no_such_parameter(op, pname.name))
                 elif value not in (0, 1):
                     self.errors.error(
                         pat.span,
@@ -279,6 +274,17 @@ class _ModelContext:
                 )
             )
         return out
+
+
+def no_such_parameter(op: ir.Op, name: str) -> str:
+    """`'f' has no parameter 'v' (its parameter: w)`."""
+    if not op.params:
+        return f"{quote(op.name)} has no parameter {quote(name)} (it takes none)"
+    listed = ", ".join(op.params)
+    return (
+        f"{quote(op.name)} has no parameter {quote(name)}"
+        f" (its {plural(len(op.params), 'parameter')}: {listed})"
+    )
 
 
 def _a(kind: str) -> str:

@@ -114,6 +114,11 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {quote(close[0])}?)" if close else ""
 
 
+def plural(count: int, noun: str) -> str:
+    """The noun for `count` things: `state`, `states` (regular plurals only)."""
+    return noun if count == 1 else f"{noun}s"
+
+
 def quote(name: str) -> str:
     """A name as messages show it: `'Sr'`."""
     return f"'{name}'"

@@ -17,7 +17,8 @@ from typing import cast
 from . import ir
 from . import syntax as ast
 from .check_expr import ExprChecker, Scope, type_words
-from .errors import Abort, quote, suggest
+from .check_model import no_such_parameter
+from .errors import Abort, plural, quote, suggest
 from .infer import assignments, infer_locals
 from .source import Span
 
@@ -267,12 +268,7 @@ class ThreadLowering:
         args: dict[str, int] = {}
         for kw in call.kwargs:
             if kw.name.name not in op.params:
-                params = ", ".join(op.params) or "none"
-                self.errors.fatal(
-                    kw.name.span,
-                    f"{quote(name)} has no parameter {quote(kw.name.name)}"
-                    f" (its parameters: {params})",
-                )
+                self.errors.fatal(kw.name.span, no_such_parameter(op, kw.name.name))
             if kw.name.name in args:
                 self.errors.fatal(
                     kw.name.span, f"parameter {quote(kw.name.name)} is given twice"
@@ -289,10 +285,10 @@ class ThreadLowering:
                 [_arg_text(call.args[0]), *(f"{k}={v}" for k, v in args.items())]
             )
             example = ", ".join([given, *(f"{m}=0" for m in missing)])
-            plural = "s" if len(missing) > 1 else ""
             self.errors.fatal(
                 call.span,
-                f"{quote(name)} needs its parameter{plural} {', '.join(missing)}"
+                f"{quote(name)} needs its {plural(len(missing), 'parameter')}"
+                f" {', '.join(missing)}"
                 f" (0 or 1), e.g. {name}({example})",
             )
         lhs: ir.Target | None = None

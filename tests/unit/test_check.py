@@ -120,9 +120,17 @@ def test_state_spans_for_lint() -> None:
         ),
         (
             "guest S\nhost r\ncall c(w)\nSr -> same on c(v=1)\n",
-            "'c' has no parameter 'v' (its parameters: w)",
+            "'c' has no parameter 'v' (its parameter: w)",
         ),
         ("guest S\nhost r\ncall c(w, w)\n", "parameter 'w' is declared twice"),
+        (
+            "guest S\nhost r\ncall c(w, u)\nSr -> same on c(v=1)\n",
+            "'c' has no parameter 'v' (its parameters: w, u)",
+        ),
+        (
+            "guest S\nhost r\ncall c\nSr -> same on c(v=1)\n",
+            "'c' has no parameter 'v' (it takes none)",
+        ),
         (
             "guest S\nhost r\npage p : Sr\n",
             "`page` belongs in a spec, but this file is a model",
@@ -279,7 +287,7 @@ def test_type_and_name_errors(spec_errors: SpecErrors, body: str, message: str) 
         ("set_volatile(p0, w=2)", "parameter 'w' takes a literal 0 or 1"),
         (
             "set_volatile(p0, v=1)",
-            "'set_volatile' has no parameter 'v' (its parameters: w)",
+            "'set_volatile' has no parameter 'v' (its parameter: w)",
         ),
         ("set_volatile(p0, w=1, w=0)", "parameter 'w' is given twice"),
         ("set_volatile(p0, 1)", "too many arguments to 'set_volatile'"),
