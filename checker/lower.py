@@ -251,7 +251,7 @@ class ThreadLowering:
             if not extra:
                 self.errors.fatal(
                     call.span,
-                    f"write needs a value: write({_arg_text(call.args[0])}, VALUE)",
+                    f"write needs a value: write({call.args[0].span.text()}, VALUE)",
                 )
             value = exprs.expect_type(extra[0], self.scope, "int")
             extra = extra[1:]
@@ -282,7 +282,7 @@ class ThreadLowering:
         missing = [p for p in op.params if p not in args]
         if missing:
             given = ", ".join(
-                [_arg_text(call.args[0]), *(f"{k}={v}" for k, v in args.items())]
+                [call.args[0].span.text(), *(f"{k}={v}" for k, v in args.items())]
             )
             example = ", ".join([given, *(f"{m}=0" for m in missing)])
             self.errors.fatal(
@@ -323,7 +323,3 @@ class ThreadLowering:
             nxt,
             span,
         )
-
-
-def _arg_text(e: ast.Expr) -> str:
-    return e.name if isinstance(e, ast.Name) else "PAGE"
