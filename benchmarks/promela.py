@@ -104,7 +104,7 @@ def assertion_key(text: str) -> str:
 
 def family_promela(family: str, n: int) -> Translation:
     """The Promela of the spec that `families.spec_text(family, n)` writes."""
-    from checker.check import load_spec
+    from checker.load import load_spec
 
     with tempfile.TemporaryDirectory(prefix="pagecheck-promela-") as tmp:
         path = Path(tmp) / example_path_name(family, n)

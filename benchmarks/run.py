@@ -138,8 +138,8 @@ def _engine_bytes_per_state(stats: object) -> float | None:
 
 def baseline_worker(engine: str) -> int:
     """Import what a run imports and load one spec, check nothing: the memory floor."""
-    from checker.check import load_spec
     from checker.engines import get_engine
+    from checker.load import load_spec
 
     get_engine(engine)
     with tempfile.TemporaryDirectory(prefix="pagecheck-bench-") as tmp:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ir
-from .check import is_model_file, load_spec
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import SourceError
+from .files import is_model_file
+from .load import load_spec
 from .progress import Progress, ProgressInfo
 from .result import CheckResult, EngineOutcome, Verdict, expectation_met
 

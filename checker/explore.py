@@ -27,12 +27,13 @@ from typing import Any, TextIO
 from . import api
 from . import syntax as ast
 from .arguments import add_check_options, add_jobs_option, options_from, positive_int
-from .check import check_spec as check_tree
 from .errors import SourceError
 from .exit import ExitStatus
+from .files import read_source
+from .load import check_parsed_spec as check_tree
 from .parser import parse
 from .result import Verdict
-from .source import SourceFile, read_source
+from .source import SourceFile
 from .sweep import (
     ERROR,
     SCHEMA_VERSION,

@@ -1,6 +1,6 @@
 """The checked model and spec: what every engine reads.
 
-`check.py` builds these from the AST after resolving every name and type; nothing here
+The front end (`check_model.py`, `check_spec.py`, `lower.py`) builds these from the AST after resolving every name and type; nothing here
 can be ill-formed. A thread's statements are lowered to instructions addressed by a
 program counter, so that a run's position in a thread is one integer.
 """
@@ -150,7 +150,6 @@ class Transition:
     op: str
     args: tuple[tuple[str, int], ...]  # only the constrained parameters
     guard: Guard | None
-    guard_text: str | None
     fault: bool
     fail: bool
     sets: int
@@ -200,11 +199,6 @@ class Model:
 
     def is_unused(self, index: int) -> bool:
         return self.guest_states[index // len(self.host_states)].unused
-
-    def matching(
-        self, state: int, op: str, args: Mapping[str, int], flags: int
-    ) -> list[Transition]:
-        return [t for t in self.transitions if t.matches(state, op, args, flags)]
 
 
 # --------------------------------------------------------------------------- spec

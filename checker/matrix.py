@@ -25,12 +25,13 @@ from typing import Any, TextIO
 from . import api, sweep
 from . import syntax as ast
 from .arguments import add_check_options, add_jobs_option, options_from
-from .check import find_model, load_model
 from .errors import SourceError
 from .exit import ExitStatus
+from .files import find_model, read_source
+from .load import load_model
 from .parser import parse
 from .result import Verdict
-from .source import SourceFile, read_source
+from .source import SourceFile
 
 OWN_MET, OWN_UNMET = "✓", "✗"
 

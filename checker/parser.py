@@ -6,13 +6,20 @@ words ("expected `->` after the source states"), never lark's token names.
 
 from __future__ import annotations
 
+import contextlib
+import difflib
 import functools
+import hashlib
 import importlib.resources
 import itertools
-from collections.abc import Iterator
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import lark
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import (
     UnexpectedCharacters,
@@ -67,21 +74,65 @@ def _grammar_text(name: str) -> str:
     )
 
 
+def grammar_cache_file(name: str, grammar: str) -> str | bool:
+    """Where lark keeps the analysed grammar `name` between runs (building it takes
+    ~0.4 s, loading it ~0.04 s): `$PAGECHECK_CACHE_DIR`, else `pagecheck/` in the
+    user's cache folder, one file per grammar text (so that two versions of pagecheck
+    do not overwrite each other's). Lark also checks the grammar's hash inside the
+    file, and carries on without the cache when the file cannot be read or written
+    (a read-only or missing folder). `PAGECHECK_CACHE_DIR=` (empty) turns the cache
+    off.
+    """
+    folder = os.environ.get("PAGECHECK_CACHE_DIR")
+    if folder == "":
+        return False
+    if folder is None:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        folder = os.path.join(base, "pagecheck")
+    with contextlib.suppress(OSError):
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    version = f"lark{lark.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    return os.path.join(folder, f"{name}-{digest}-{version}.cache")
+
+
 @functools.cache
 def _pg_parser() -> Lark:
+    grammar = _grammar_text("grammar.lark")
+    cache = grammar_cache_file("grammar", grammar)
     return Lark(
-        _grammar_text("grammar.lark"),
+        grammar,
         parser="lalr",
         lexer="basic",
         postlex=_LayoutPostLex(),
         propagate_positions=True,
         maybe_placeholders=False,
+        cache=cache,
+        # keep the grammar itself (tests generate sentences from it); lark refuses
+        # this option without a cache
+        cache_grammar=bool(cache),
+    )
+
+
+@functools.cache
+def keywords() -> frozenset[str]:
+    """The reserved words of the language: the grammar's terminals that are words."""
+    return frozenset(
+        str(t.pattern.value)
+        for t in _pg_parser().terminals
+        if t.pattern.type == "str" and str(t.pattern.value).isidentifier()
     )
 
 
 @functools.cache
 def _dot_parser() -> Lark:
-    return Lark(_grammar_text("dot.lark"), parser="lalr", propagate_positions=True)
+    grammar = _grammar_text("dot.lark")
+    return Lark(
+        grammar,
+        parser="lalr",
+        propagate_positions=True,
+        cache=grammar_cache_file("dot", grammar),
+    )
 
 
 # --------------------------------------------------------------------------- errors
@@ -319,9 +370,10 @@ _Example = tuple[tuple[int, ...], frozenset[str], str, str]
 
 
 @functools.cache
-def _error_examples() -> tuple[_Example, ...]:
-    """Where each `_PARSE_ERRORS` example fails: the LALR stack and the tokens."""
-    parser = _pg_parser()
+def _error_examples(parser: Lark) -> tuple[_Example, ...]:
+    """Where each `_PARSE_ERRORS` example fails: the LALR stack and the tokens (state
+    numbers belong to one parser: one loaded from another process's cache may number
+    its states differently)."""
     out: list[_Example] = []
     for message, examples in _PARSE_ERRORS.items():
         for text in examples:
@@ -348,7 +400,8 @@ def explain_parse_error(err: UnexpectedToken) -> str | None:
     accepts = frozenset(err.accepts)
     best: str | None = None
     best_score = (False, 0, False)
-    for example_stack, example_accepts, token_type, message in _error_examples():
+    examples = _error_examples(_pg_parser())
+    for example_stack, example_accepts, token_type, message in examples:
         shared = 0
         for mine, theirs in zip(reversed(stack), reversed(example_stack), strict=False):
             if mine != theirs:
@@ -403,14 +456,110 @@ def _token_span(source: SourceFile, token: Token) -> Span:
     return Span(source, line, col, line, end_col)
 
 
-def _char_at(source: SourceFile, err: UnexpectedCharacters) -> str:
+def _char_at(text: str, err: UnexpectedCharacters) -> str:
     pos = err.pos_in_stream
-    return "" if pos is None else source.text[pos : pos + 1]
+    return "" if pos is None else text[pos : pos + 1]
 
 
-def _translate(source: SourceFile, parser: Lark, err: UnexpectedInput) -> SourceError:
+def _keyword_values(parser: Lark, terminals: Iterable[str]) -> list[str]:
+    """The keywords among `terminals`, as written (`thread`, not `THREAD`)."""
+    words = []
+    for name in terminals:
+        if _is_keyword(parser, name):
+            words.append(str(parser.get_terminal(name).pattern.value))
+    return words
+
+
+def _keyword_hint(word: str, keywords: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(keywords), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+@functools.cache
+def _starting_keywords(prefix: str) -> tuple[str, ...]:
+    """The keywords that can start what follows `prefix` (the grammar says which)."""
+    parser = _pg_parser()
+    interactive = parser.parse_interactive(prefix)
+    interactive.exhaust_lexer()
+    accepts: set[str] = interactive.accepts()  # type: ignore[no-untyped-call]
+    return tuple(sorted(_keyword_values(parser, accepts)))
+
+
+def _misspelt_start(
+    source: SourceFile, parser: Lark, token: Token
+) -> SourceError | None:
+    """`thraed t {`, `awiat x == 1`: the error is at the second word of a declaration
+    or statement whose first word is no keyword but close to one that could start
+    it there. Reported at the first word, with the keyword it may have meant."""
+    line = source.line(token.line or 0)
+    before = line[: (token.column or 1) - 1]
+    start = max(before.rfind(c) for c in "{};") + 1
+    word = before[start:].strip()
+    if not word.isidentifier() or word in keywords():
+        return None
+    in_block = _brace_depth(source.text, token.line or 1, start + 1) > 0
+    prefix = "thread t {\n" if in_block else ""
+    hint = _keyword_hint(word, _starting_keywords(prefix))
+    if not hint:
+        return None
+    col = before.index(word, start) + 1
+    what = "statement" if in_block else "declaration"
+    return SourceError(
+        Span(source, token.line or 1, col, token.line or 1, col + len(word)),
+        f"`{word}` does not start a {what}{hint}",
+    )
+
+
+def _code_lines(text: str) -> list[str]:
+    """The lines of `text` with comments and strings blanked (braces in them are no
+    braces)."""
+    return [
+        re.sub(r'"([^"\\\n]|\\.)*"?|#.*', lambda m: " " * len(m.group()), line)
+        for line in text.split("\n")
+    ]
+
+
+def _brace_depth(text: str, line: int, col: int) -> int:
+    """How many blocks are open at a 1-based line and column."""
+    depth = 0
+    for number, code in enumerate(_code_lines(text)[:line], start=1):
+        counted = code[: col - 1] if number == line else code
+        depth = max(0, depth + counted.count("{") - counted.count("}"))
+    return depth
+
+
+def _resume_line(text: str, after: int) -> int | None:
+    """The first line after line `after` that starts a declaration: outside every
+    block, not blank, and not the continuation of the line before (which ends in
+    `,`, `and`, `or` or leaves a parenthesis open). None when there is none."""
+    depth = parens = 0
+    previous = ""
+    for number, code in enumerate(_code_lines(text), start=1):
+        stripped = code.strip()
+        starts = (
+            number > after
+            and stripped
+            and depth == 0
+            and parens == 0
+            and not re.search(r"(,|\band|\bor)$", previous)
+            and not stripped.startswith(("}", "else"))
+        )
+        if starts:
+            return number
+        depth = max(0, depth + code.count("{") - code.count("}"))
+        parens = max(0, parens + code.count("(") - code.count(")"))
+        if stripped:
+            previous = stripped
+    return None
+
+
+def _translate(
+    source: SourceFile, text: str, parser: Lark, err: UnexpectedInput
+) -> SourceError:
+    """The error in the language's words; `text` is what was parsed (the source with
+    the lines before a resumption blanked)."""
     if isinstance(err, UnexpectedCharacters):
-        char = _char_at(source, err)
+        char = _char_at(text, err)
         span = point(source, err.line, err.column)
         if char == '"':
             return SourceError(
@@ -425,6 +574,11 @@ def _translate(source: SourceFile, parser: Lark, err: UnexpectedInput) -> Source
             found = f"the keyword {found}"
         if token.type == "ELSE":
             return SourceError(span, "`else` must follow the `}` of an `if` block")
+        misspelt = _misspelt_start(source, parser, token)
+        if misspelt is not None:
+            return misspelt
+        if token.type == "NAME":
+            found += _keyword_hint(str(token), _keyword_values(parser, err.expected))
         label = explain_parse_error(err)
         if label is not None:
             return SourceError(span, f"{label}, found {found}")
@@ -742,17 +896,41 @@ class _ToAst(Transformer[Token, ast.File]):
         return ast.Call(self._id(c[0]), args, kwargs, self._s(meta))
 
 
+#: Syntax errors reported for one file at the most.
+MAX_SYNTAX_ERRORS = 20
+
+
 def parse(source: SourceFile) -> ast.File:
-    """Parse a `.pg` file; a syntax error raises `SourceError` at its position."""
+    """Parse a `.pg` file; syntax errors raise one `SourceError`.
+
+    After a syntax error, parsing resumes at the next line that starts a declaration
+    outside every block (`_resume_line`), so that one file reports the errors of
+    several declarations; an error inside a block skips the rest of that block.
+    """
     parser = _pg_parser()
-    try:
-        tree = parser.parse(source.text)
-    except UnexpectedInput as err:
-        raise _translate(source, parser, err) from None
-    try:
-        return _ToAst(source).transform(tree)
-    except VisitError as err:
-        raise err.orig_exc from None
+    text = source.text
+    errors: list[SourceError] = []
+    resume = 0
+    while True:
+        try:
+            tree = parser.parse(text)
+        except UnexpectedInput as err:
+            errors.append(_translate(source, text, parser, err))
+            line = getattr(err, "line", None)
+            after = _resume_line(source.text, line) if line and line > 0 else None
+            if after is None or after <= resume or len(errors) == MAX_SYNTAX_ERRORS:
+                break
+            resume = after
+            lines = source.text.split("\n")
+            text = "\n" * (resume - 1) + "\n".join(lines[resume - 1 :])
+            continue
+        if not errors:
+            try:
+                return _ToAst(source).transform(tree)
+            except VisitError as err:
+                raise err.orig_exc from None
+        break
+    raise SourceError(diagnostics=[d for e in errors for d in e.diagnostics])
 
 
 # --------------------------------------------------------------------------- DOT
@@ -794,7 +972,7 @@ def _translate_dot(
     source: SourceFile, parser: Lark, err: UnexpectedInput
 ) -> SourceError:
     if isinstance(err, UnexpectedCharacters):
-        char = _char_at(source, err)
+        char = _char_at(source.text, err)
         return SourceError(
             point(source, err.line, err.column),
             f"DOT syntax error: unexpected character {char!r}",

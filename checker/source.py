@@ -20,11 +20,24 @@ class SourceFile:
     path: Path | None = field(default=None, compare=False)
 
     def line(self, number: int) -> str:
-        """Line `number` (1-based) without its newline; empty past the end."""
-        lines = self.text.splitlines()
+        """Line `number` (1-based) without its line break; empty past the end.
+
+        Lines end at `\\n` only, as the parser counts them.
+        """
+        lines = self.text.split("\n")
         if 1 <= number <= len(lines):
-            return lines[number - 1]
+            return lines[number - 1].removesuffix("\r")
         return ""
+
+    def offset(self, line: int, col: int) -> int:
+        """The character offset of a 1-based line and column (clamped to the text)."""
+        lines = self.text.split("\n")
+        if line < 1:
+            return 0
+        if line > len(lines):
+            return len(self.text)
+        start = sum(len(text) + 1 for text in lines[: line - 1])
+        return start + max(0, min(col - 1, len(lines[line - 1])))
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +57,34 @@ class Span:
     def location(self) -> str:
         return f"{self.source.name}:{self.line}:{self.col}"
 
+    def text(self) -> str:
+        """The source text the span covers, as written (line breaks included)."""
+        start = self.source.offset(self.line, self.col)
+        return self.source.text[start : self.source.offset(self.end_line, self.end_col)]
+
     def excerpt(self) -> str:
-        """The span's first line and a caret line under the spanned columns."""
+        """The span's first line and a caret line under the spanned columns.
+
+        Characters a terminal would not show as themselves (control bytes, say, in a
+        binary file) are escaped, and the caret moves with them.
+        """
         text = self.source.line(self.line).replace("\t", " ")
         if self.end_line == self.line and self.end_col > self.col:
             width = self.end_col - self.col
         else:
             width = 1
         width = max(1, min(width, len(text) - self.col + 1 if text else 1))
-        return f"{text}\n{' ' * (self.col - 1)}{'^' * width}"
+        before = printable(text[: self.col - 1])
+        under = printable(text[self.col - 1 : self.col - 1 + width])
+        rest = printable(text[self.col - 1 + width :])
+        return f"{before}{under}{rest}\n{' ' * len(before)}{'^' * max(1, len(under))}"
+
+
+def printable(text: str) -> str:
+    """`text` with each character a terminal would not print as itself escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def point(source: SourceFile, line: int, col: int) -> Span:
@@ -66,36 +98,3 @@ def span_at_offset(source: SourceFile, offset: int) -> Span:
     line = source.text.count("\n", 0, offset) + 1
     col = offset - (source.text.rfind("\n", 0, offset) + 1) + 1
     return point(source, line, col)
-
-
-def read_source(path: Path, name: str | None = None) -> SourceFile:
-    """Read a file as UTF-8 text; undecodable bytes are a SourceError at their position."""
-    from .errors import SourceError
-
-    display = name if name is not None else str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SourceError(None, f"no such file: {display}", file=display) from None
-    except IsADirectoryError:
-        raise SourceError(None, f"{display} is a directory", file=display) from None
-    except OSError as exc:
-        raise SourceError(
-            None, f"cannot read {display}: {exc.strerror}", file=display
-        ) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        good = data[: exc.start].decode("utf-8")
-        source = SourceFile(display, good, path)
-        raise SourceError(
-            span_at_offset(source, len(good)),
-            "the file is not UTF-8 text (is it a binary file?)",
-        ) from None
-    if "\x00" in text:
-        source = SourceFile(display, text, path)
-        raise SourceError(
-            span_at_offset(source, text.index("\x00")),
-            "the file contains a NUL byte (is it a binary file?)",
-        )
-    return SourceFile(display, text, path)

@@ -24,8 +24,8 @@ from typing import Any, Protocol, TextIO
 
 from . import api
 from . import syntax as ast
-from .check import check_spec as check_tree
 from .errors import InternalError, PagecheckError, SourceError
+from .load import check_parsed_spec as check_tree
 from .result import Verdict
 from .source import SourceFile
 

@@ -402,3 +402,33 @@ class File:
 
     items: tuple[Item, ...]
     span: Span = SPAN
+
+    @property
+    def header(self) -> ModelHeader | None:
+        """The first `model` line: a file with one is a model, any other a spec."""
+        return next((i for i in self.items if isinstance(i, ModelHeader)), None)
+
+
+_ITEM_WORDS: dict[type, str] = {
+    UseDecl: "`use`",
+    PageDecl: "`page`",
+    VarDecl: "`var`",
+    ThreadDecl: "a thread",
+    HostMayDecl: "`host may`",
+    HostNoneDecl: "`host none`",
+    NeverDecl: "`never`",
+    PropertyList: "`check`/`ignore`",
+    BoundDecl: "`bound`",
+    ExpectDecl: "`expect`",
+    ModelHeader: "`model`",
+    GuestDecl: "`guest`",
+    HostDecl: "a `host` states line",
+    FlagDecl: "`flag`",
+    OpDecl: "an operation declaration",
+    TransitionDecl: "a transition",
+}
+
+
+def describe_item(item: Item) -> str:
+    """The declaration as messages name it: "`page`", "a thread"."""
+    return _ITEM_WORDS.get(type(item), "this declaration")

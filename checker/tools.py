@@ -15,9 +15,10 @@ from typing import TextIO
 
 from . import ir
 from .arguments import add_models_option, missing_graphviz, write_picture
-from .check import find_model, load_model
 from .errors import SourceError
 from .exit import ExitStatus
+from .files import find_model
+from .load import load_model
 
 LINT_HELP = (
     "warn about undefined operations, unreachable states, nondeterministic matches "
@@ -85,11 +86,3 @@ def run_graph(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         out.write(dot)
         return ExitStatus.OK
     return write_picture(dot, target, err)
-
-
-def run_tool(name: str, args: Sequence[str], out: TextIO, err: TextIO) -> int:
-    """`pagecheck NAME ARGS...`: the command line's `main` with `NAME` first
-    (kept for callers of this older entry point)."""
-    from .cli import main
-
-    return main([name, *args], stdout=out, stderr=err)

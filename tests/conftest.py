@@ -10,9 +10,6 @@ them out for a quick run while editing. Tests in files owned by this suite carry
 - tests/benchmarks/: the benchmark families at N = 1, 2;
 - tests/unit/test_fuzz.py: the grammar and mutation fuzzers (hypothesis);
 - single tests in SLOW_TESTS (golden reports run with Z3).
-
-`OBSOLETE` tests check behaviour that was removed on purpose; they are expected to
-fail (strict xfail) until their owner deletes them.
 """
 
 from __future__ import annotations
@@ -32,15 +29,6 @@ SLOW_TESTS = {
     "tests/golden/test_reports.py::test_golden[z3_quiet]",
     "tests/golden/test_reports.py::test_reports_are_deterministic",
 }
-OBSOLETE = {
-    # `pagecheck explore|matrix` were dispatched through importlib, `matrix` through
-    # `checker.explore`; both are now plain imports of `checker.explore` and
-    # `checker.matrix` (no import cycle, one argparse tree in `checker.cli`).
-    "tests/unit/test_tools.py::test_explore_missing": "importlib dispatch removed",
-    "tests/unit/test_tools.py::test_explore_and_matrix_are_delegated": (
-        "importlib dispatch removed"
-    ),
-}
 
 
 def pytest_collection_modifyitems(
@@ -51,6 +39,3 @@ def pytest_collection_modifyitems(
         in_slow_path = any(path == p or p in path.parents for p in SLOW_PATHS)
         if in_slow_path or item.nodeid in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
-        reason = OBSOLETE.get(item.nodeid)
-        if reason is not None:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))

@@ -167,7 +167,7 @@ State-vector 68 byte, depth reached 12, errors: 1
 def test_never_is_not_translated(tmp_path: Path) -> None:
     path = tmp_path / "never.pg"
     path.write_text(spec_text("churn", 1).replace("bound", "never 1 == 2\nbound"))
-    from checker.check import load_spec
+    from checker.load import load_spec
 
     spec = load_spec(path, models_dirs=(ROOT / "models",))
     assert isinstance(spec, ir.Spec) and spec.nevers

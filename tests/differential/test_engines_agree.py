@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from checker import ir
 from checker.api import Options, check_spec
-from checker.check import load_spec
 from checker.errors import SourceError
+from checker.load import load_spec
 from checker.result import CheckResult, Verdict
 from checker.semantics import Semantics
 from checker.trace import StepClaim, replay

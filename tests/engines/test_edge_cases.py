@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checker.api import Options, check_spec
-from checker.check import load_spec
+from checker.load import load_spec
 from checker.result import Verdict
 
 ROOT = Path(__file__).resolve().parents[2]

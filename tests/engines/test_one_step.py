@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.check import load_spec
+from checker.load import load_spec
 from checker.packed import PackedStep
 from checker.semantics import GlobalState, Semantics, Successor
 from checker.smt import Unrolling, is_sat

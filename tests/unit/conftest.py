@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from checker import ir
-from checker.check import check_model, check_spec
+from checker.check_model import check_model_tree
 from checker.errors import SourceError
+from checker.load import check_parsed_spec
 from checker.parser import parse
 from checker.source import SourceFile
 
@@ -67,7 +68,7 @@ def spec(project: Path) -> CheckSpec:
         path = project / "specs" / "t.pg"
         path.write_text(text)
         source = SourceFile("specs/t.pg", text, path)
-        return check_spec(parse(source), source)
+        return check_parsed_spec(parse(source), source)
 
     return run
 
@@ -86,7 +87,7 @@ def spec_errors(spec: CheckSpec) -> SpecErrors:
 
 def model(text: str, name: str = "m.pg") -> ir.Model:
     source = SourceFile(name, text)
-    return check_model(parse(source), source)
+    return check_model_tree(parse(source), source)
 
 
 def model_errors(text: str) -> list[str]:

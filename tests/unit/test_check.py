@@ -55,7 +55,10 @@ def test_transition_contents() -> None:
     fail = next(t for t in m.transitions if t.fail)
     assert fail.op == "set_stable_if_present"
     dirty = [t for t in m.transitions if t.op == "discard" and t.guard is not None]
-    assert [t.guard_text for t in dirty] == ["dirty", "not dirty"]
+    assert [ir.guard_text(t.guard, m.flags) for t in dirty if t.guard] == [
+        "dirty",
+        "not dirty",
+    ]
     assert [ir.guard_holds(t.guard, 1) for t in dirty] == [True, False]
 
 
@@ -117,9 +120,17 @@ def test_state_spans_for_lint() -> None:
         ),
         (
             "guest S\nhost r\ncall c(w)\nSr -> same on c(v=1)\n",
-            "'c' has no parameter 'v' (its parameters: w)",
+            "'c' has no parameter 'v' (its parameter: w)",
         ),
         ("guest S\nhost r\ncall c(w, w)\n", "parameter 'w' is declared twice"),
+        (
+            "guest S\nhost r\ncall c(w, u)\nSr -> same on c(v=1)\n",
+            "'c' has no parameter 'v' (its parameters: w, u)",
+        ),
+        (
+            "guest S\nhost r\ncall c\nSr -> same on c(v=1)\n",
+            "'c' has no parameter 'v' (it takes none)",
+        ),
         (
             "guest S\nhost r\npage p : Sr\n",
             "`page` belongs in a spec, but this file is a model",
@@ -276,7 +287,7 @@ def test_type_and_name_errors(spec_errors: SpecErrors, body: str, message: str) 
         ("set_volatile(p0, w=2)", "parameter 'w' takes a literal 0 or 1"),
         (
             "set_volatile(p0, v=1)",
-            "'set_volatile' has no parameter 'v' (its parameters: w)",
+            "'set_volatile' has no parameter 'v' (its parameter: w)",
         ),
         ("set_volatile(p0, w=1, w=0)", "parameter 'w' is given twice"),
         ("set_volatile(p0, 1)", "too many arguments to 'set_volatile'"),
@@ -472,3 +483,16 @@ def test_use_by_path_and_name_mismatch(
     ]
     # a model found by its declared name when the file is named differently
     assert spec("use renamed\n").model.name == "renamed"
+
+
+def test_one_guard_printer_shows_guards_as_written() -> None:
+    """`ir.guard_text` is the one printer of guards (the graph and lint use it)."""
+    m = model(
+        "model g\nguest S\nhost r\nflag a, b, c\naction x\n"
+        "Sr -> same on x if a and (b or not c)\n"
+        "Sr -> same on x if not (a and b) or c\n"
+    )
+    assert [ir.guard_text(t.guard, m.flags) for t in m.transitions if t.guard] == [
+        "a and (b or not c)",
+        "not (a and b) or c",
+    ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from checker import ir
-from checker.check import check_model
+from checker.check_model import check_model_tree
 from checker.errors import SourceError
 from checker.parser import parse
 from checker.source import SourceFile
@@ -76,7 +76,7 @@ def import_model(tmp_path: Path, dot: str, extra: str = "") -> ir.Model:
     path = tmp_path / "seed.pg"
     path.write_text(text, encoding="utf-8")
     source = SourceFile("seed.pg", text, path)
-    return check_model(parse(source), source)
+    return check_model_tree(parse(source), source)
 
 
 Row = tuple[str, str, str, tuple[tuple[str, int], ...], str | None]

@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
-from checker.check import check_model, check_spec, load
+from checker.check_model import check_model_tree
 from checker.errors import SourceError
+from checker.load import check_parsed_spec, load
 from checker.parser import _pg_parser, parse
 from checker.source import SourceFile
 
@@ -95,9 +96,9 @@ def check_text(text: str, root: Path) -> None:
     try:
         tree = parse(source)
         if any(type(i).__name__ == "ModelHeader" for i in tree.items):
-            check_model(tree, source)
+            check_model_tree(tree, source)
         else:
-            check_spec(tree, source)
+            check_parsed_spec(tree, source)
     except SourceError as err:
         assert_readable(err)
 

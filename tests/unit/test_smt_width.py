@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from checker import ir
-from checker.check import check_spec
+from checker.load import check_parsed_spec
 from checker.parser import parse
 from checker.semantics import GlobalState, Semantics
 from checker.smt import int_width
@@ -47,7 +47,7 @@ def load(tmp_path_factory: pytest.TempPathFactory) -> Load:
         path: Path = root / "specs" / "w.pg"
         path.write_text(text)
         source = SourceFile("specs/w.pg", text, path)
-        return check_spec(parse(source), source)
+        return check_parsed_spec(parse(source), source)
 
     return run
 

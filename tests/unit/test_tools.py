@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import io
-import sys
-import types
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 import pytest
 
 from checker.cli import main
-from checker.tools import run_tool
 
 from .conftest import HINTING
 
@@ -24,7 +19,7 @@ CLEAN = (
 
 def run(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    status = run_tool(args[0], list(args[1:]), out, err)
+    status = main(list(args), stdout=out, stderr=err)
     return status, out.getvalue(), err.getvalue()
 
 
@@ -119,32 +114,3 @@ def test_through_the_cli(models: Path) -> None:
     assert main(["graph", "clean"], stdout=out, stderr=err) == 0
     assert out.getvalue().startswith("digraph clean {")
     assert main(["lint", "spec.pg"], stdout=out, stderr=err) == 2
-
-
-def test_explore_missing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "checker.explore", None)
-    assert run("explore", "x.pg") == (2, "", "pagecheck: explore is not available\n")
-    assert run("matrix", "x.pg") == (2, "", "pagecheck: matrix is not available\n")
-
-
-def test_explore_and_matrix_are_delegated(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[str, list[str]]] = []
-    fake = types.ModuleType("checker.explore")
-
-    def runner(name: str, status: int) -> object:
-        def go(args: Sequence[str], out: TextIO, err: TextIO) -> int:
-            calls.append((name, list(args)))
-            out.write(name)
-            return status
-
-        return go
-
-    fake.run_explore = runner("explore", 0)  # type: ignore[attr-defined]
-    fake.run_matrix = runner("matrix", 1)  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "checker.explore", fake)
-    assert run("explore", "s.pg", "--move", "discard") == (0, "explore", "")
-    assert run("matrix", "a.pg", "b.pg") == (1, "matrix", "")
-    assert calls == [
-        ("explore", ["s.pg", "--move", "discard"]),
-        ("matrix", ["a.pg", "b.pg"]),
-    ]
