@@ -1,8 +1,9 @@
 """The checked model and spec: what every engine reads.
 
-The front end (`check_model.py`, `check_spec.py`, `lower.py`) builds these from the AST after resolving every name and type; nothing here
-can be ill-formed. A thread's statements are lowered to instructions addressed by a
-program counter, so that a run's position in a thread is one integer.
+The front end (`check_model.py`, `check_spec.py`, `lower.py`) builds these from the
+AST after resolving every name and type; nothing here can be ill-formed. A thread's
+statements are lowered to instructions addressed by a program counter, so that a run's
+position in a thread is one integer.
 """
 
 from __future__ import annotations
