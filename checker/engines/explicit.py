@@ -24,6 +24,7 @@ from ..packed import PackedStep, WidthExceeded
 from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import GlobalState, Semantics, Successor
+from ..symmetry import canonicalizer
 from ..trace import Trace, explained
 
 #: Expansions between two looks at the clock and at the memory in use.
@@ -65,6 +66,7 @@ class _Search:
         memory_mb: int | None,
         *,
         narrow: bool,
+        symmetry: bool,
     ) -> None:
         self.spec = sem.spec
         self.bound = bound
@@ -75,7 +77,8 @@ class _Search:
         )
         self.deadline = deadline
         self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
-        self.s0 = self.packed.pack(self.definition.initial)
+        self.canon = canonicalizer(self.packed) if symmetry else None
+        self.s0 = self._key(self.packed.pack(self.definition.initial))
         self.seen: set[int] = {self.s0}
         self.parent = array("I", [0])
         self.position = array("B" if len(self.definition.moves) < 256 else "H", [0])
@@ -108,6 +111,7 @@ class _Search:
         )
         deadlock = "deadlock" in self.spec.properties
         seen, parent, position = self.seen, self.parent, self.position
+        canon = self.canon
         self.check_limits()
         found: list[_Candidate] = []
         nxt: list[int] = []
@@ -119,6 +123,8 @@ class _Search:
             out: list[int] = []
             bad: list[int] = []
             expand(s, out, bad)
+            if canon is not None:
+                out = [canon(t) for t in out]
             self.transitions += len(out) + len(bad)
             for m in bad:
                 found.append(_Candidate(ranks[m], index, m, props[m], move=m))
@@ -183,7 +189,12 @@ class _Search:
 
     # -- traces
     def trace(self, c: _Candidate) -> Trace:
-        """The run to candidate `c`, replayed on the reference semantics."""
+        """The run to candidate `c`, replayed on the reference semantics.
+
+        Under symmetry the stored states stand for their orbits: each step of the
+        replay takes the first successor, in the reference's order, of the real state
+        whose representative is the next stored state, so that the trace names the
+        spec's own threads."""
         chain = [c.parent]
         while chain[-1] != 0:
             chain.append(self.parent[chain[-1]])
@@ -196,14 +207,25 @@ class _Search:
         state = self.sem.initial()
         steps: list[Successor] = []
         for s in packed_states[1:]:
-            steps.append(self._reference_step(state, self._state(s)))
+            steps.append(self._reference_step(state, s, None))
             state = steps[-1].state
-        if c.move is not None:
+        if c.move is not None and self.canon is None:
             last = self.sem.successor(state, c.move)
+        elif c.move is not None:
+            last = next(
+                (
+                    x
+                    for x in self.sem.successors(state)
+                    if x.violation is not None
+                    and x.violation.prop == c.prop
+                    and self.definition.moves[x.move].violation is not None
+                ),
+                None,
+            )
         else:
             assert c.position is not None
             target = self._successors(packed_states[-1])[c.position]
-            last = self._reference_step(state, self._state(target))
+            last = self._reference_step(state, target, c.prop)
         if last is None or last.violation is None or last.violation.prop != c.prop:
             raise InternalError(
                 f"{self.spec.source.name}: the compiled step function found a {c.prop} "
@@ -214,23 +236,32 @@ class _Search:
             Trace(self.sem.initial(), tuple(steps), last.violation), self.sem
         )
 
+    def _key(self, s: int) -> int:
+        """The stored form of a packed state: its orbit's representative under
+        symmetry, else itself."""
+        return s if self.canon is None else self.canon(s)
+
     def _successors(self, s: int) -> list[int]:
         out: list[int] = []
         self.packed.expand(s, out, [])
-        return out
+        return [self._key(t) for t in out]
 
-    def _state(self, s: int) -> GlobalState:
-        return self.sem.state_of(self.packed.unpack(s))
-
-    def _reference_step(self, state: GlobalState, target: GlobalState) -> Successor:
-        """The first step of the reference semantics from `state` to `target`."""
+    def _reference_step(
+        self, state: GlobalState, target: int, prop: str | None
+    ) -> Successor:
+        """The first step of the reference semantics from `state` to a state stored
+        as `target` (ending in a `prop` violation, or in none)."""
         for succ in self.sem.successors(state):
-            if succ.state == target:
+            got = succ.violation.prop if succ.violation else None
+            if got == prop and self._key(self._pack(succ.state)) == target:
                 return succ
         raise InternalError(
             f"{self.spec.source.name}: the compiled step function reached a state that "
             "the reference semantics does not"
         )
+
+    def _pack(self, state: GlobalState) -> int:
+        return self.packed.pack(self.sem.slots_of(state))
 
 
 def check_explicit(
@@ -242,7 +273,10 @@ def check_explicit(
     seed: int = 0,
     progress: Progress | None = None,
     memory_mb: int | None = None,
+    symmetry: bool = True,
 ) -> EngineOutcome:
+    """Breadth-first search; `symmetry` stores one state per orbit of threads that
+    run one program (`symmetry.py`)."""
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
@@ -252,10 +286,14 @@ def check_explicit(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
     try:
-        search = _Search(sem, bound, deadline, memory_mb, narrow=True)
+        search = _Search(
+            sem, bound, deadline, memory_mb, narrow=True, symmetry=symmetry
+        )
         return _breadth_first(search, want, progress)
     except WidthExceeded:
-        search = _Search(sem, bound, deadline, memory_mb, narrow=False)
+        search = _Search(
+            sem, bound, deadline, memory_mb, narrow=False, symmetry=symmetry
+        )
         return _breadth_first(search, want, progress)
 
 

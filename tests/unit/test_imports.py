@@ -120,6 +120,7 @@ CORE = [
     "trace",  # runs, and their replay on the reference
     "packed",  # the moves compiled over packed states
     "smt",  # the moves translated into Z3
+    "symmetry",  # one state per orbit of threads that run one program
     "progress",  # what engines report while they run
     "result",  # verdicts and results
     "engines.explicit",
