@@ -62,6 +62,18 @@ class PackedStep:
         exec(code, namespace)
         self.expand: Expand = namespace["expand"]  # type: ignore[assignment]
         self.never: Callable[[int], int] = namespace["never"]  # type: ignore[assignment]
+        # the parts of `expand`, for the partial-order reduction (`reduction.py`):
+        # `thread_calls[t][pc]` a thread's moves at one counter, `page_calls[p]` the
+        # host moves on page p, `control(s)` every thread's counter (-1: not running)
+        self.thread_calls: tuple[tuple[Expand, ...], ...] = tuple(
+            namespace[f"T{t}"]  # type: ignore[misc]
+            for t in range(len(definition.by_pc))
+        )
+        self.page_calls: dict[int, Expand] = {
+            p: namespace[f"host_p{p}"]  # type: ignore[misc]
+            for p in _host_pages(definition)
+        }
+        self.control: Callable[[int], tuple[int, ...]] = namespace["control"]  # type: ignore[assignment]
         self.violating = bytes(m.violation is not None for m in definition.moves)
         self._sorts = [slot.sort for slot in layout.slots]
 
@@ -97,6 +109,16 @@ class PackedStep:
         bad: list[int] = []
         self.expand(s, out, bad)
         return not out and not bad
+
+
+def _host_pages(d: StepDefinition) -> dict[int, list[Move]]:
+    """The host moves grouped by the page they act on, pages in order."""
+    pages: dict[int, list[Move]] = {}
+    for m in d.host_moves:
+        page = m.events[0].page if m.events else None
+        assert page is not None, m
+        pages.setdefault(page, []).append(m)
+    return dict(sorted(pages.items()))
 
 
 def _code(value: ir.Value, sort: T.Sort) -> int:
@@ -162,6 +184,8 @@ class _Writer:
                 f"T{t} = ({', '.join(names)}{',' if len(names) == 1 else ''})"
             )
         self.function("host", d.host_moves)
+        for page, on_page in _host_pages(d).items():
+            self.function(f"host_p{page}", on_page)
         self.lines += tables
         self.lines.append("def expand(s, out, bad):")
         for t, ts in enumerate(d.layout.threads):
@@ -176,6 +200,7 @@ class _Writer:
                 f"        T{t}[x >> {status.width}](s, out, bad)",
             ]
         self.lines += ["    host(s, out, bad)", ""]
+        self.control()
         self.never()
         return "\n".join(self.lines) + "\n"
 
@@ -270,6 +295,20 @@ class _Writer:
             parts.append(f"(({value}){bias}) << {f.offset}")
         new = [f"(s & {keep})"] + parts + ([str(constant)] if constant else [])
         return [*lines, f"out.append({' | '.join(new)})"]
+
+    def control(self) -> None:
+        """`control(s)`: each thread's program counter, or -1 when it is not running."""
+        self.lines.append("def control(s):")
+        parts = []
+        for t, ts in enumerate(self.d.layout.threads):
+            status, counter = self.fields[ts.status], self.fields[ts.pc]
+            mask = (1 << (status.width + counter.width)) - 1
+            self.lines.append(f"    x{t} = s >> {status.offset} & {mask}")
+            parts.append(f"-1 if x{t} & {status.mask} else x{t} >> {status.width}")
+        self.lines.append(
+            f"    return ({', '.join(parts)}{',' if len(parts) == 1 else ''})"
+        )
+        self.lines.append("")
 
     def never(self) -> None:
         nevers = self.d.nevers if "never" in self.d.spec.properties else ()

@@ -12,11 +12,16 @@ by a counter or a page state, `atomic` blocks hold no `while` and at most one le
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from checker import ir
+from checker.load import load_spec
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
@@ -397,3 +402,15 @@ def cases(draw: Draw) -> Generated:
     """A model and a spec that uses it."""
     model = draw(models())
     return Generated(model.text, draw(specs(model)))
+
+
+def load_case(g: Generated, expect: str | None) -> ir.Spec:
+    """The checked spec, from `specs/s.pg` next to `models/gen.pg` in a fresh folder."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "models").mkdir()
+        (root / "specs").mkdir()
+        (root / "models" / "gen.pg").write_text(g.model)
+        text = g.spec + (f"expect violation {expect}\n" if expect else "")
+        (root / "specs" / "s.pg").write_text(text)
+        return load_spec(root / "specs" / "s.pg")

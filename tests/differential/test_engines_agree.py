@@ -14,8 +14,6 @@ instead (a longer local run, e.g. `PAGECHECK_DIFF_EXAMPLES=500`).
 from __future__ import annotations
 
 import os
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, note, settings
@@ -24,12 +22,11 @@ from hypothesis import strategies as st
 from checker import ir
 from checker.api import Options, check_spec
 from checker.errors import SourceError
-from checker.load import load_spec
 from checker.result import CheckResult, Verdict
 from checker.semantics import Semantics
 from checker.trace import StepClaim, replay
 
-from .specgen import Generated, cases
+from .specgen import Generated, cases, load_case
 
 EXPLICIT_TIMEOUT = 20.0
 Z3_TIMEOUT = 30.0
@@ -51,18 +48,6 @@ settings.register_profile(
     suppress_health_check=_HEALTH,
 )
 PROFILE = settings.get_profile("difftest-local" if LOCAL_EXAMPLES else "difftest-ci")
-
-
-def _load(g: Generated, expect: str | None) -> ir.Spec:
-    """The checked spec, from `specs/s.pg` next to `models/gen.pg` in a fresh folder."""
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        (root / "models").mkdir()
-        (root / "specs").mkdir()
-        (root / "models" / "gen.pg").write_text(g.model)
-        text = g.spec + (f"expect violation {expect}\n" if expect else "")
-        (root / "specs" / "s.pg").write_text(text)
-        return load_spec(root / "specs" / "s.pg")
 
 
 def _summary(result: CheckResult) -> tuple[object, ...]:
@@ -105,7 +90,7 @@ def _run(spec: ir.Spec, z3_timeout: float = Z3_TIMEOUT) -> tuple[CheckResult, ..
 def test_engines_agree(case: Generated, expect: str | None) -> None:
     note(str(case) + (f"expect violation {expect}\n" if expect else ""))
     try:
-        spec = _load(case, expect)
+        spec = load_case(case, expect)
     except SourceError as error:
         note(f"rejected by the checker: {error}")
         event("rejected by the checker")
@@ -170,7 +155,7 @@ FIXED_DISAGREEMENTS = [
 def test_fixed_disagreements(
     case: Generated, expect: str | None, z3_timeout: float
 ) -> None:
-    spec = _load(case, expect)
+    spec = load_case(case, expect)
     explicit, symbolic = _run(spec, z3_timeout)
     assert Verdict.UNKNOWN not in (explicit.verdict, symbolic.verdict)
     _assert_agree(spec, explicit, symbolic)
@@ -181,4 +166,4 @@ def test_fixed_disagreements(
 def test_generator_writes_checkable_specs(case: Generated) -> None:
     """Every generated spec gets through the checker, so `assume` above rarely rejects."""
     note(str(case))
-    _load(case, None)
+    load_case(case, None)
