@@ -25,6 +25,8 @@ class Stats:
     solver_calls: int = 0
     formula_size: int | None = None
     bytes_per_state: float | None = None
+    reduction: str | None = None
+    """How the states counted were reduced: `partial-order`, `symmetry` or None."""
     extra: tuple[tuple[str, str], ...] = ()
 
 

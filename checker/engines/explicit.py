@@ -18,7 +18,8 @@ counterexamples, their lengths, the property order and `complete` are those of t
 search without reduction. A spec with symmetric threads skips the reduction: the
 ordinary search then stores one state per orbit (`symmetry.py`), which keeps shortest
 lengths too and, where threads run one program and so contend for the same shared
-state, reduces far more. `Stats.extra` says which search answered.
+state, reduces far more. `Stats.reduction` names the reduction behind the states
+counted, and `Stats.extra` says why the partial-order one was not used.
 """
 
 from __future__ import annotations
@@ -190,6 +191,7 @@ class _Search:
             transitions=self.transitions,
             depth=depth,
             bytes_per_state=self.bytes_per_state(),
+            reduction=None if self.canon is None else "symmetry",
         )
 
     def bytes_per_state(self) -> float:
@@ -386,7 +388,7 @@ def _reduced_search(
             states=len(seen),
             transitions=transitions,
             depth=depth,
-            extra=(("reduction", f"partial-order: {len(seen):,} states"),),
+            reduction="partial-order",
         )
 
     def check_limits() -> None:

@@ -132,6 +132,7 @@ def result_json(r: CheckResult) -> dict[str, Any]:
         ("depth", r.stats.depth),
         ("solver_calls", r.stats.solver_calls or None),
         ("formula_size", r.stats.formula_size),
+        ("reduction", r.stats.reduction),
     )
     out["stats"] = {k: v for k, v in counters if v is not None}
     return out

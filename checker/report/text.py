@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import ir
+from ..errors import plural
 from ..result import CheckResult, Verdict
 from ..semantics import GlobalState, Status
 from ..source import Span
@@ -71,8 +72,16 @@ def summary_line(r: CheckResult, *, color: bool = False) -> str:
 def how_line(r: CheckResult) -> str:
     """How a safe or unknown verdict was reached (empty for a violation)."""
     states = r.stats.states
-    counted = f" ({states} states)" if states is not None else ""
+    counted = ""
+    if states is not None:
+        reduced = {
+            "symmetry": ", one per orbit of symmetric threads",
+            "partial-order": ", partial-order reduction",
+        }.get(r.stats.reduction or "", "")
+        counted = f" ({states:,} {plural(states, 'state')}{reduced})"
     if r.verdict == Verdict.SAFE and r.complete:
+        if r.stats.reduction == "partial-order":
+            return f"proved: no reachable state violates{counted}"
         if states is None and r.stats.solver_calls:
             counted = f" ({r.stats.solver_calls} solver queries)"
         return f"proved: every reachable state covered{counted}"

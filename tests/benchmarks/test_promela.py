@@ -13,12 +13,14 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from checker import ir
-from checker.api import Options, check_file
+from checker.engines.explicit import check_explicit
+from checker.load import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -71,13 +73,19 @@ def test_spin_gets_the_expected_verdict(family: str, n: int) -> None:
 
 
 def _explicit_states(tmp_path: Path, family: str, n: int) -> int:
+    """The states of the explicit search without its reductions."""
     path = tmp_path / example_path_name(family, n)
     path.write_text(spec_text(family, n))
-    result = check_file(
-        path, Options(engine="explicit", models_dirs=(ROOT / "models",))
+    spec = load_spec(path, models_dirs=(ROOT / "models",))
+    outcome = check_explicit(
+        spec,
+        spec.bound,
+        deadline=time.monotonic() + 60,
+        reduction=False,
+        symmetry=False,
     )
-    assert result.complete and result.stats.states is not None
-    return result.stats.states
+    assert outcome.complete and outcome.stats.states is not None
+    return outcome.stats.states
 
 
 def _unreduced_spin_states(tmp_path: Path, family: str, n: int) -> int:

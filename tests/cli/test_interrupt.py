@@ -1,9 +1,10 @@
 """Ctrl-C: `pagecheck` stops with exit status 130 and one line, never a traceback.
 
 Each test runs `python -m checker` on a benchmark spec that takes minutes with the
-explicit engine (`churn` at N=5, benchmarks/families.py), with stderr on a pseudo
-terminal so that the live progress line (or progress bar) shows when the check is
-under way; then it sends SIGINT, as a terminal's Ctrl-C does.
+explicit engine (`refcount` at N=7, benchmarks/families.py: millions of states even
+one per orbit of its symmetric CPUs), with stderr on a pseudo terminal so that the
+live progress line (or progress bar) shows when the check is under way; then it sends
+SIGINT, as a terminal's Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ def _families() -> ModuleType:
 
 @pytest.fixture
 def slow_specs(tmp_path: Path) -> list[Path]:
-    text = _families().spec_text("churn", 5)
+    text = _families().spec_text("refcount", 7)
     paths = [tmp_path / "slow.pg", tmp_path / "after.pg"]
     for path in paths:
         path.write_text(text)
