@@ -62,6 +62,17 @@ class Span:
         start = self.source.offset(self.line, self.col)
         return self.source.text[start : self.source.offset(self.end_line, self.end_col)]
 
+    def one_line(self) -> str:
+        """The spanned source on one line, as messages quote it: comments dropped,
+        white space collapsed."""
+        parts = []
+        for n in range(self.line, self.end_line + 1):
+            line = self.source.line(n)
+            start = self.col - 1 if n == self.line else 0
+            stop = self.end_col - 1 if n == self.end_line else len(line)
+            parts.append(line[start:stop].split("#")[0])
+        return " ".join(" ".join(parts).split())
+
     def excerpt(self) -> str:
         """The span's first line and a caret line under the spanned columns.
 

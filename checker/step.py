@@ -234,7 +234,7 @@ def define(spec: ir.Spec) -> StepDefinition:
             executor.expr(n.cond, identity, None, None),
             ViolationTerms(
                 "never",
-                (f"the `never` condition holds: {span_text(n.cond.span)}",),
+                (f"the `never` condition holds: {n.cond.span.one_line()}",),
                 n.span,
             ),
         )
@@ -592,7 +592,7 @@ class _Executor:
                 bad = path.fork()
                 path.conds.append(holds)
                 bad.conds.append(T.not_(holds))
-                text = message or span_text(cond.span)
+                text = message or cond.span.one_line()
                 bad.violation = ViolationTerms(
                     "assertion", (f"assertion failed: {text}",), instr.span
                 )
@@ -840,11 +840,3 @@ def _set_clear(flags: Sequence[Term], sets: int, clears: int) -> list[Term]:
         T.FALSE if clears >> f & 1 else T.TRUE if sets >> f & 1 else b
         for f, b in enumerate(flags)
     ]
-
-
-def span_text(span: Span | None) -> str:
-    if span is None:
-        return "?"
-    line = span.source.line(span.line)
-    end = span.end_col - 1 if span.end_line == span.line else len(line)
-    return line[span.col - 1 : end].strip()

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..semantics import HOST, Event, GlobalState, PageVal, Successor, Violation
-from ..source import Span
 from ..trace import Trace
 
 HOST_COLUMN = "host"
@@ -151,10 +150,10 @@ def source_text(spec: ir.Spec, e: Event) -> str:
     """The condition of an assert, await, if or while, as written in the spec."""
     cond = _condition(spec, e)
     if cond is not None and cond.span is not None:
-        return span_text(cond.span)
+        return cond.span.one_line()
     if e.span is None:
         return ""
-    text = span_text(e.span).split("{")[0]
+    text = e.span.one_line().split("{")[0]
     for keyword in ("assert ", "await ", "if ", "while "):
         text = text.removeprefix(keyword)
     return text.strip()
@@ -172,18 +171,6 @@ def _condition(spec: ir.Spec, e: Event) -> ir.Expr | None:
                 case _:
                     return None
     return None
-
-
-def span_text(span: Span) -> str:
-    """The spanned source, on one line: comments dropped, whitespace collapsed."""
-    source = span.source
-    parts = []
-    for n in range(span.line, span.end_line + 1):
-        line = source.line(n)
-        start = span.col - 1 if n == span.line else 0
-        stop = span.end_col - 1 if n == span.end_line else len(line)
-        parts.append(line[start:stop].split("#")[0])
-    return " ".join(" ".join(parts).split())
 
 
 def _state_change(spec: ir.Spec, e: Event, undefined: bool) -> str:
