@@ -25,7 +25,6 @@ counted, and `Stats.extra` says why the partial-order one was not used.
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 from array import array
@@ -98,7 +97,6 @@ class _Search:
         self.position = array("B" if len(self.definition.moves) < 256 else "H", [0])
         self.transitions = 0
         self.depth = 0
-        self._base_memory = _resident_bytes()
         self._ranks = [
             ir.PROPERTIES.index(m.violation.prop) if m.violation else -1
             for m in self.definition.moves
@@ -177,7 +175,7 @@ class _Search:
     def check_limits(self) -> None:
         if time.monotonic() > self.deadline:
             raise LimitReached(f"time limit reached {self.reached()}")
-        if _resident_bytes() - self._base_memory > self.memory_limit:
+        if self.stored_bytes() > self.memory_limit:
             raise LimitReached(
                 f"memory limit reached ({self.memory_limit // 2**20} MB) {self.reached()}"
             )
@@ -194,13 +192,14 @@ class _Search:
             reduction=None if self.canon is None else "symmetry",
         )
 
+    def stored_bytes(self) -> int:
+        """What the stored states take: each integer, the set that holds them, and the
+        two links per state (what `--memory` limits)."""
+        links = len(self.parent) * (self.parent.itemsize + self.position.itemsize)
+        return _set_bytes(self.seen, self.packed.bits) + links
+
     def bytes_per_state(self) -> float:
-        """What the stored states cost: each integer, the set that holds them, and the
-        two links per state."""
-        n = len(self.parent)
-        widest = 1 << max(0, self.packed.bits - 1)
-        links = n * (self.parent.itemsize + self.position.itemsize)
-        return (sys.getsizeof(self.seen) + n * sys.getsizeof(widest) + links) / n
+        return self.stored_bytes() / len(self.parent)
 
     # -- traces
     def trace(self, c: _Candidate) -> Trace:
@@ -377,7 +376,6 @@ def _reduced_search(
     )
     deadlock = "deadlock" in spec.properties
     memory_limit = (memory_mb or default_memory_mb()) * 2**20
-    base_memory = _resident_bytes()
     s0 = packed.pack(sem.definition.initial)
     seen = {s0}
     frontier = [s0]
@@ -395,7 +393,7 @@ def _reduced_search(
         reason = None
         if time.monotonic() > deadline:
             reason = "time limit reached"
-        elif _resident_bytes() - base_memory > memory_limit:
+        elif _set_bytes(seen, packed.bits) > memory_limit:
             reason = f"memory limit reached ({memory_limit // 2**20} MB)"
         if reason is not None:
             raise LimitReached(
@@ -509,11 +507,6 @@ def _breadth_first(
     return EngineOutcome(Verdict.SAFE, complete, stats=stats)
 
 
-def _resident_bytes() -> int:
-    """This process's resident memory now (its peak where /proc is not there)."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak if sys.platform == "darwin" else peak * 1024
+def _set_bytes(states: set[int], bits: int) -> int:
+    """The size of a set of packed states of `bits` bits, integers included."""
+    return sys.getsizeof(states) + len(states) * sys.getsizeof(1 << max(0, bits - 1))
