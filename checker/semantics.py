@@ -161,9 +161,6 @@ class Semantics:
             return None
         return self._take(m, slots)
 
-    def is_deadlocked(self, state: GlobalState) -> bool:
-        return self._deadlocked(self.slots_of(state))
-
     def _enabled(self, slots: Slots) -> Iterator[Move]:
         d = self.definition
         for t, ts in enumerate(self.layout.threads):

@@ -97,10 +97,6 @@ def sort_of(term: Term) -> Sort:
 # --------------------------------------------------------------------------- constructors
 
 
-def lit(value: ir.Value, sort: Sort) -> Lit:
-    return Lit(value, sort)
-
-
 def boolean(value: bool) -> Lit:
     return TRUE if value else FALSE
 
