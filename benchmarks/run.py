@@ -119,10 +119,18 @@ def worker(family: str, n: int, engine: str, timeout: float) -> int:
         "solver_calls": s.solver_calls,
         "formula_size": s.formula_size,
         "self_maxrss_kb": _self_maxrss_kb(),
-        "checker": str(Path(checker.__file__).parent),
+        "checker": _where(Path(checker.__file__).parent),
     }
     print(json.dumps(out), flush=True)
     return 0
+
+
+def _where(package: Path) -> str:
+    """Which `checker` a child imported: this tree's (relative) or an installed one."""
+    try:
+        return str(package.resolve().relative_to(ROOT))
+    except ValueError:
+        return "installed"
 
 
 def _engine_bytes_per_state(stats: object) -> float | None:
