@@ -80,7 +80,7 @@ class PackedStep:
     def pack(self, slots: Sequence[ir.Value]) -> int:
         s = 0
         for value, f, sort in zip(slots, self.fields, self._sorts, strict=True):
-            s |= (_code(value, sort) + f.bias) << f.offset
+            s |= (code(value, sort) + f.bias) << f.offset
         return s
 
     def unpack(self, s: int) -> tuple[ir.Value, ...]:
@@ -121,7 +121,7 @@ def _host_pages(d: StepDefinition) -> dict[int, list[Move]]:
     return dict(sorted(pages.items()))
 
 
-def _code(value: ir.Value, sort: T.Sort) -> int:
+def code(value: ir.Value, sort: T.Sort) -> int:
     """A slot value as the unsigned (or, for integers, signed) number stored for it."""
     if sort == "result":
         return 1 if value == "ok" else 0
@@ -283,7 +283,7 @@ class _Writer:
             keep &= ~(f.mask << f.offset)
             sort = self.d.layout.slots[slot].sort
             if isinstance(term, T.Lit):
-                constant |= (_code(term.value, sort) + f.bias) << f.offset
+                constant |= (code(term.value, sort) + f.bias) << f.offset
                 continue
             value = self.expr(term)
             if sort == "int" and _computes(term):
@@ -326,7 +326,7 @@ class _Writer:
             case T.Lit(value, sort):
                 if sort == "bool":
                     return "True" if value else "False"
-                return str(_code(value, sort))
+                return str(code(value, sort))
             case T.Read(slot):
                 self.used.add(slot)
                 return f"v{slot}"

@@ -28,10 +28,12 @@ import os
 import sys
 import time
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .. import ir
 from ..errors import InternalError, LimitReached
+from ..liveness import forgetter
 from ..packed import PackedStep, WidthExceeded
 from ..progress import Progress, ProgressInfo
 from ..reduction import Stubborn, run_bound
@@ -80,6 +82,7 @@ class _Search:
         *,
         narrow: bool,
         symmetry: bool,
+        dead_locals: bool,
     ) -> None:
         self.spec = sem.spec
         self.bound = bound
@@ -91,6 +94,8 @@ class _Search:
         self.deadline = deadline
         self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
         self.canon = canonicalizer(self.packed) if symmetry else None
+        forget = forgetter(self.packed) if dead_locals else None
+        self.normal = _then(forget, self.canon)
         self.s0 = self._key(self.packed.pack(self.definition.initial))
         self.seen: set[int] = {self.s0}
         self.parent = array("I", [0])
@@ -123,7 +128,7 @@ class _Search:
         )
         deadlock = "deadlock" in self.spec.properties
         seen, parent, position = self.seen, self.parent, self.position
-        canon = self.canon
+        normal = self.normal
         self.check_limits()
         found: list[_Candidate] = []
         nxt: list[int] = []
@@ -135,8 +140,8 @@ class _Search:
             out: list[int] = []
             bad: list[int] = []
             expand(s, out, bad)
-            if canon is not None:
-                out = [canon(t) for t in out]
+            if normal is not None:
+                out = [normal(t) for t in out]
             self.transitions += len(out) + len(bad)
             for m in bad:
                 found.append(_Candidate(ranks[m], index, m, props[m], move=m))
@@ -251,9 +256,9 @@ class _Search:
         )
 
     def _key(self, s: int) -> int:
-        """The stored form of a packed state: its orbit's representative under
-        symmetry, else itself."""
-        return s if self.canon is None else self.canon(s)
+        """The stored form of a packed state: dead locals reset, then its orbit's
+        representative under symmetry."""
+        return s if self.normal is None else self.normal(s)
 
     def _successors(self, s: int) -> list[int]:
         out: list[int] = []
@@ -289,10 +294,12 @@ def check_explicit(
     memory_mb: int | None = None,
     reduction: bool = True,
     symmetry: bool = True,
+    dead_locals: bool = True,
 ) -> EngineOutcome:
     """Breadth-first search. `reduction` first tries a partial-order-reduced proof
     of safety (`reduction.py`); `symmetry` makes the search that answers otherwise
-    store one state per orbit of threads that run one program (`symmetry.py`)."""
+    store one state per orbit of threads that run one program (`symmetry.py`), and
+    `dead_locals` resets locals no future step reads (`liveness.py`)."""
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
@@ -316,12 +323,24 @@ def check_explicit(
         note = reduced if isinstance(reduced, str) else f"gave up: {reduced.reason}"
     try:
         search = _Search(
-            sem, bound, deadline, memory_mb, narrow=True, symmetry=symmetry
+            sem,
+            bound,
+            deadline,
+            memory_mb,
+            narrow=True,
+            symmetry=symmetry,
+            dead_locals=dead_locals,
         )
         outcome = _breadth_first(search, want, progress)
     except WidthExceeded:
         search = _Search(
-            sem, bound, deadline, memory_mb, narrow=False, symmetry=symmetry
+            sem,
+            bound,
+            deadline,
+            memory_mb,
+            narrow=False,
+            symmetry=symmetry,
+            dead_locals=dead_locals,
         )
         outcome = _breadth_first(search, want, progress)
     if note is None:
@@ -505,6 +524,15 @@ def _breadth_first(
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats)
     return EngineOutcome(Verdict.SAFE, complete, stats=stats)
+
+
+def _then(
+    first: Callable[[int], int] | None, second: Callable[[int], int] | None
+) -> Callable[[int], int] | None:
+    """`second` after `first`, where either may be missing."""
+    if first is None or second is None:
+        return first or second
+    return lambda s: second(first(s))
 
 
 def _set_bytes(states: set[int], bits: int) -> int:

@@ -51,7 +51,12 @@ def test_values_wider_than_the_first_fields_are_searched_again(doubling: Path) -
 def test_a_memory_limit_gives_unknown_and_the_depth() -> None:
     spec = load_spec(ROOT / "benchmarks" / "specs" / "churn_3.pg")
     outcome = check_explicit(
-        spec, spec.bound, deadline=time.monotonic() + 120, memory_mb=1, reduction=False
+        spec,
+        spec.bound,
+        deadline=time.monotonic() + 120,
+        memory_mb=1,
+        reduction=False,
+        dead_locals=False,
     )
     assert outcome.verdict == Verdict.UNKNOWN
     assert outcome.reason.startswith("memory limit reached (1 MB) at depth ")

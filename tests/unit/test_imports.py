@@ -122,6 +122,7 @@ CORE = [
     "reduction",  # independence of moves: partial-order reduction
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
+    "liveness",  # locals no future step reads, reset
     "progress",  # what engines report while they run
     "result",  # verdicts and results
     "engines.explicit",
