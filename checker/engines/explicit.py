@@ -76,11 +76,11 @@ class _Search:
     def __init__(
         self,
         sem: Semantics,
+        packed: PackedStep,
         bound: int,
         deadline: float,
         memory_mb: int | None,
         *,
-        narrow: bool,
         symmetry: bool,
         dead_locals: bool,
     ) -> None:
@@ -88,9 +88,7 @@ class _Search:
         self.bound = bound
         self.sem = sem
         self.definition = self.sem.definition
-        self.packed = PackedStep(
-            self.definition, bound + 1, max_int_bits=NARROW_INT_BITS if narrow else None
-        )
+        self.packed = packed
         self.deadline = deadline
         self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
         self.canon = canonicalizer(self.packed) if symmetry else None
@@ -308,41 +306,57 @@ def check_explicit(
         return EngineOutcome(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
+    options = _Reductions(reduction, symmetry, dead_locals)
+    try:
+        packed = PackedStep(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
+        return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
+    except WidthExceeded:
+        packed = PackedStep(sem.definition, bound + 1)
+        return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
+
+
+@dataclass(frozen=True, slots=True)
+class _Reductions:
+    partial_order: bool
+    symmetry: bool
+    dead_locals: bool
+
+
+def _search(
+    sem: Semantics,
+    packed: PackedStep,
+    bound: int,
+    deadline: float,
+    want: str | None,
+    progress: Progress | None,
+    memory_mb: int | None,
+    options: _Reductions,
+) -> EngineOutcome:
+    """The reduced search where it may answer, else the full one, on one compiled
+    step function."""
     note: str | None = None
-    if reduction and symmetry and symmetric_groups(spec):
+    if options.partial_order and options.symmetry and symmetric_groups(sem.spec):
         note = "not used: symmetric threads, searched one state per orbit instead"
-    elif reduction:
+    elif options.partial_order:
         # the reduced search gets half the time, so that the full search still can
         # answer where the reduction does not
         share = time.monotonic() + (deadline - time.monotonic()) / 2
-        reduced = _reduced(sem, bound, share, memory_mb, progress)
+        reduced = _reduced(sem, packed, bound, share, memory_mb, progress)
         if isinstance(reduced, EngineOutcome) and not (
             reduced.verdict == Verdict.UNKNOWN and time.monotonic() < deadline
         ):
             return reduced
         note = reduced if isinstance(reduced, str) else f"gave up: {reduced.reason}"
-    try:
-        search = _Search(
-            sem,
-            bound,
-            deadline,
-            memory_mb,
-            narrow=True,
-            symmetry=symmetry,
-            dead_locals=dead_locals,
-        )
-        outcome = _breadth_first(search, want, progress)
-    except WidthExceeded:
-        search = _Search(
-            sem,
-            bound,
-            deadline,
-            memory_mb,
-            narrow=False,
-            symmetry=symmetry,
-            dead_locals=dead_locals,
-        )
-        outcome = _breadth_first(search, want, progress)
+    search = _Search(
+        sem,
+        packed,
+        bound,
+        deadline,
+        memory_mb,
+        symmetry=options.symmetry,
+        dead_locals=options.dead_locals,
+    )
+    outcome = _breadth_first(search, want, progress)
     if note is None:
         return outcome
     extra = (*outcome.stats.extra, ("reduction", note))
@@ -354,6 +368,7 @@ def check_explicit(
 
 def _reduced(
     sem: Semantics,
+    packed: PackedStep,
     bound: int,
     deadline: float,
     memory_mb: int | None,
@@ -371,12 +386,7 @@ def _reduced(
             f"not used: a shortest run may need up to {longest} steps, "
             f"more than the bound {bound}"
         )
-    try:
-        packed = PackedStep(definition, bound + 1, max_int_bits=NARROW_INT_BITS)
-        return _reduced_search(sem, packed, bound, deadline, memory_mb, progress)
-    except WidthExceeded:
-        packed = PackedStep(definition, bound + 1)
-        return _reduced_search(sem, packed, bound, deadline, memory_mb, progress)
+    return _reduced_search(sem, packed, bound, deadline, memory_mb, progress)
 
 
 def _reduced_search(
