@@ -62,9 +62,10 @@ class PackedStep:
         exec(code, namespace)
         self.expand: Expand = namespace["expand"]  # type: ignore[assignment]
         self.never: Callable[[int], int] = namespace["never"]  # type: ignore[assignment]
-        # the parts of `expand`, for the partial-order reduction (`reduction.py`):
+        # the parts of `expand`, for the reductions (`reduction.py`):
         # `thread_calls[t][pc]` a thread's moves at one counter, `page_calls[p]` the
-        # host moves on page p, `control(s)` every thread's counter (-1: not running)
+        # host moves on page p, `host` all of them, `control(s)` every thread's
+        # counter (-1: not running)
         self.thread_calls: tuple[tuple[Expand, ...], ...] = tuple(
             namespace[f"T{t}"]  # type: ignore[misc]
             for t in range(len(definition.by_pc))
@@ -74,8 +75,22 @@ class PackedStep:
             for p in _host_pages(definition)
         }
         self.control: Callable[[int], tuple[int, ...]] = namespace["control"]  # type: ignore[assignment]
+        self.host: Expand = namespace["host"]  # type: ignore[assignment]
         self.violating = bytes(m.violation is not None for m in definition.moves)
         self._sorts = [slot.sort for slot in layout.slots]
+
+    def replacing(self, replace: Callable[[int, int], Expand | None]) -> Expand:
+        """`expand` with thread t's moves at counter pc replaced by `replace(t, pc)`
+        wherever that is not None (`engines/explicit.py` merges local steps so)."""
+        namespace: dict[str, object] = {"host": self.host}
+        for t, calls in enumerate(self.thread_calls):
+            namespace[f"R{t}"] = tuple(
+                replace(t, pc) or call for pc, call in enumerate(calls)
+            )
+        source = "\n".join(_dispatch(self.definition, self.fields, "R"))
+        name = f"<merged step function of {self.definition.spec.source.name}>"
+        exec(compile(source, name, "exec"), namespace)
+        return namespace["expand"]  # type: ignore[return-value]
 
     def pack(self, slots: Sequence[ir.Value]) -> int:
         s = 0
@@ -109,6 +124,24 @@ class PackedStep:
         bad: list[int] = []
         self.expand(s, out, bad)
         return not out and not bad
+
+
+def _dispatch(d: StepDefinition, fields: Sequence[Field], table: str) -> list[str]:
+    """`expand(s, out, bad)`: for each running thread t, the function `{table}t[pc]`
+    of its counter, then the host's moves."""
+    lines = ["def expand(s, out, bad):"]
+    for t, ts in enumerate(d.layout.threads):
+        if not d.by_pc[t]:
+            continue
+        status, counter = fields[ts.status], fields[ts.pc]
+        assert counter.offset == status.offset + status.width
+        mask = (1 << (status.width + counter.width)) - 1
+        lines += [
+            f"    x = s >> {status.offset} & {mask}",
+            f"    if not x & {status.mask}:",
+            f"        {table}{t}[x >> {status.width}](s, out, bad)",
+        ]
+    return [*lines, "    host(s, out, bad)", ""]
 
 
 def _host_pages(d: StepDefinition) -> dict[int, list[Move]]:
@@ -187,19 +220,7 @@ class _Writer:
         for page, on_page in _host_pages(d).items():
             self.function(f"host_p{page}", on_page)
         self.lines += tables
-        self.lines.append("def expand(s, out, bad):")
-        for t, ts in enumerate(d.layout.threads):
-            if not d.by_pc[t]:
-                continue
-            status, counter = self.fields[ts.status], self.fields[ts.pc]
-            assert counter.offset == status.offset + status.width
-            mask = (1 << (status.width + counter.width)) - 1
-            self.lines += [
-                f"    x = s >> {status.offset} & {mask}",
-                f"    if not x & {status.mask}:",
-                f"        T{t}[x >> {status.width}](s, out, bad)",
-            ]
-        self.lines += ["    host(s, out, bad)", ""]
+        self.lines += _dispatch(self.d, self.fields, "T")
         self.control()
         self.never()
         return "\n".join(self.lines) + "\n"

@@ -483,3 +483,67 @@ def _host_height(d: StepDefinition, moves: list[Move], fp: Footprint) -> int | N
             return None
         best = max(best, h)
     return best
+
+
+# --------------------------------------------------------------------------- local steps
+
+
+@dataclass(frozen=True, slots=True)
+class LocalSteps:
+    """The program counters at which a thread's step is local (`local_steps`), per
+    thread, and the most local steps a thread can take in a row from any counter."""
+
+    counters: tuple[frozenset[int], ...]
+    longest: tuple[int, ...]
+
+    @property
+    def any(self) -> bool:
+        return any(self.counters)
+
+
+def local_steps(d: StepDefinition) -> LocalSteps:
+    """Counters whose every move is independent of every move of every other actor
+    (thread or host) and writes no slot a `never` condition reads: the thread's own
+    locals, counter and status only. Such a step commutes with everything, no other
+    step enables or disables it, and no property but its own violation (a local
+    `assert`) sees it, so a search may defer it to just before the thread's next
+    other step without changing any shortest run's length (`engines/explicit.py`).
+    Counters on a cycle of local counters are left out, so that a chain of local
+    steps is finite."""
+    prints = [footprint(d, m) for m in d.moves]
+    visible = visible_slots(d)
+    counters: list[frozenset[int]] = []
+    longest: list[int] = []
+    for t, per_pc in enumerate(d.by_pc):
+        others = NOTHING
+        for m in d.moves:
+            if m.actor != t:
+                others = others | prints[m.index]
+        local = {
+            pc
+            for pc, moves in enumerate(per_pc)
+            if moves
+            and all(
+                not prints[m.index].depends(others)
+                and not prints[m.index].writes & visible
+                for m in moves
+            )
+        }
+
+        def edges(
+            pc: int,
+            local: set[int] = local,
+            per_pc: tuple[tuple[Move, ...], ...] = per_pc,
+        ) -> list[tuple[int, int | None]]:
+            if pc not in local:
+                return []
+            return [(1, _next_pcs(d, m)) for m in per_pc[pc] if m.violation is None]
+
+        memo: dict[int, int] = {}
+        cyclic = {pc for pc in local if _heaviest(pc, edges, memo) is None}
+        local -= cyclic
+        memo.clear()
+        chains = [_heaviest(pc, edges, memo) for pc in local]
+        counters.append(frozenset(local))
+        longest.append(max((n for n in chains if n is not None), default=0))
+    return LocalSteps(tuple(counters), tuple(longest))

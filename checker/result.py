@@ -26,7 +26,8 @@ class Stats:
     formula_size: int | None = None
     bytes_per_state: float | None = None
     reduction: str | None = None
-    """How the states counted were reduced: `partial-order`, `symmetry` or None."""
+    """How the states counted were reduced, comma-separated: `partial-order`, or
+    `symmetry` and `local-steps`; None: not at all."""
     extra: tuple[tuple[str, str], ...] = ()
 
 

@@ -18,8 +18,14 @@ counterexamples, their lengths, the property order and `complete` are those of t
 search without reduction. A spec with symmetric threads skips the reduction: the
 ordinary search then stores one state per orbit (`symmetry.py`), which keeps shortest
 lengths too and, where threads run one program and so contend for the same shared
-state, reduces far more. `Stats.reduction` names the reduction behind the states
-counted, and `Stats.extra` says why the partial-order one was not used.
+state, reduces far more. The ordinary search also merges each thread's local steps
+(steps on its own locals alone, `reduction.local_steps`) into the thread's next step
+(`_Chains`) and expands states in order of their distance in steps of the
+reference, each merged step counting the steps it stands for (`_weighted`): shortest
+lengths, the property order among them and `complete` stay those of the unmerged
+search (where the bound is too near to tell `complete`, the unmerged search
+answers). `Stats.reduction` names the reductions behind the states counted, and
+`Stats.extra` says why the partial-order one was not used.
 """
 
 from __future__ import annotations
@@ -30,13 +36,14 @@ import time
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from .. import ir
 from ..errors import InternalError, LimitReached
 from ..liveness import forgetter
 from ..packed import PackedStep, WidthExceeded
 from ..progress import Progress, ProgressInfo
-from ..reduction import Stubborn, run_bound
+from ..reduction import LocalSteps, Stubborn, local_steps, run_bound
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import GlobalState, Semantics, Successor
 from ..symmetry import canonicalizer, symmetric_groups
@@ -70,6 +77,19 @@ class _Candidate:
     prop: str
     move: int | None = None
     position: int | None = None
+    weight: int = 1
+    """The steps from `parent` to the violation (more than one when local steps
+    were merged into it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Reductions:
+    """Which reductions the search may use (`check_explicit`'s options)."""
+
+    partial_order: bool
+    symmetry: bool
+    dead_locals: bool
+    local_steps: bool
 
 
 class _Search:
@@ -80,19 +100,19 @@ class _Search:
         bound: int,
         deadline: float,
         memory_mb: int | None,
-        *,
-        symmetry: bool,
-        dead_locals: bool,
+        options: _Reductions,
+        chains: _Chains | None = None,
     ) -> None:
         self.spec = sem.spec
+        self.chains = chains
         self.bound = bound
         self.sem = sem
         self.definition = self.sem.definition
         self.packed = packed
         self.deadline = deadline
         self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
-        self.canon = canonicalizer(self.packed) if symmetry else None
-        forget = forgetter(self.packed) if dead_locals else None
+        self.canon = canonicalizer(self.packed) if options.symmetry else None
+        forget = forgetter(self.packed) if options.dead_locals else None
         self.normal = _then(forget, self.canon)
         self.s0 = self._key(self.packed.pack(self.definition.initial))
         self.seen: set[int] = {self.s0}
@@ -192,7 +212,15 @@ class _Search:
             transitions=self.transitions,
             depth=depth,
             bytes_per_state=self.bytes_per_state(),
-            reduction=None if self.canon is None else "symmetry",
+            reduction=",".join(
+                name
+                for name, used in (
+                    ("symmetry", self.canon is not None),
+                    ("local-steps", self.chains is not None),
+                )
+                if used
+            )
+            or None,
         )
 
     def stored_bytes(self) -> int:
@@ -216,14 +244,21 @@ class _Search:
         while chain[-1] != 0:
             chain.append(self.parent[chain[-1]])
         chain.reverse()
-        packed_states = [self.s0]
+        path: list[int] = []
+        current = self.s0
         for index in chain[1:]:
-            packed_states.append(
-                self._successors(packed_states[-1])[self.position[index]]
-            )
+            link = self._paths(current)[0][self.position[index]]
+            path += link
+            current = link[-1]
+        out_paths, bad_paths = self._paths(current)
+        if c.move is not None:
+            path += bad_paths[c.position] if c.position is not None else ()
+        else:
+            assert c.position is not None
+            path += out_paths[c.position][:-1]
         state = self.sem.initial()
         steps: list[Successor] = []
-        for s in packed_states[1:]:
+        for s in path:
             steps.append(self._reference_step(state, s, None))
             state = steps[-1].state
         if c.move is not None and self.canon is None:
@@ -241,7 +276,7 @@ class _Search:
             )
         else:
             assert c.position is not None
-            target = self._successors(packed_states[-1])[c.position]
+            target = out_paths[c.position][-1]
             last = self._reference_step(state, target, c.prop)
         if last is None or last.violation is None or last.violation.prop != c.prop:
             raise InternalError(
@@ -258,10 +293,21 @@ class _Search:
         representative under symmetry."""
         return s if self.normal is None else self.normal(s)
 
-    def _successors(self, s: int) -> list[int]:
-        out: list[int] = []
-        self.packed.expand(s, out, [])
-        return [self._key(t) for t in out]
+    def _paths(self, s: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+        """For the stored state `s`, the states each successor is reached through
+        (the last is the successor; stored form), in the order of the search's
+        expansion, and for each violating move the states before it."""
+        if self.chains is None:
+            out: list[int] = []
+            bad: list[int] = []
+            self.packed.expand(s, out, bad)
+            return [(self._key(t),) for t in out], [() for _ in bad]
+        trail = self.chains.paths(s)
+        key = self._key
+        return (
+            [tuple(key(x) for x in p) for p in trail.paths],
+            [tuple(key(x) for x in p) for p in trail.bad_paths],
+        )
 
     def _reference_step(
         self, state: GlobalState, target: int, prop: str | None
@@ -281,6 +327,135 @@ class _Search:
         return self.packed.pack(self.sem.slots_of(state))
 
 
+class _Chain(Protocol):
+    def __call__(
+        self,
+        s: int,
+        out: list[int],
+        bad: list[int],
+        k: int = 0,
+        trail: _Trail | None = None,
+    ) -> None: ...
+
+
+class _Chains:
+    """A state's successors with each thread's local steps (`reduction.local_steps`)
+    deferred to the thread's next other step and taken with it: one successor that
+    stands for several steps. Every shortest run can be reordered so that each
+    local step comes just before its thread's next step (or is itself the violating
+    step), which leaves its length unchanged: the weighted search finds the same
+    shortest lengths without storing the states between a local step and the next.
+
+    `expand(s, out, bad)` is `PackedStep.expand` with a thread at a local counter
+    taking its chain instead; a successor that stands for k + 1 steps carries k
+    above its state's bits (`split`), and so does a violating move that is the
+    k + 1st step of a chain, above the move's number.
+    """
+
+    def __init__(self, packed: PackedStep, local: LocalSteps) -> None:
+        self.bits = packed.bits
+        self.move_bits = max(1, len(packed.definition.moves)).bit_length()
+        self.calls = packed.thread_calls
+        self.host = packed.host
+        self.control = packed.control
+        self.local = local.counters
+        self.chains = [self._chain(packed, t, local) for t in range(len(self.calls))]
+        self.expand = packed.replacing(
+            lambda t, pc: self.chains[t] if pc in local.counters[t] else None
+        )
+
+    def _chain(self, packed: PackedStep, t: int, local: LocalSteps) -> _Chain:
+        ts = packed.definition.layout.threads[t]
+        status, counter = packed.fields[ts.status], packed.fields[ts.pc]
+        offset, width, stopped = status.offset, status.width, status.mask
+        mask = (1 << (status.width + counter.width)) - 1
+        calls, here = self.calls[t], local.counters[t]
+        bits, move_bits = self.bits, self.move_bits
+
+        def chain(
+            s: int,
+            out: list[int],
+            bad: list[int],
+            k: int = 0,
+            trail: _Trail | None = None,
+        ) -> None:
+            """Thread t's local step at `s`, the k + 1st of its chain, and what
+            follows it; a thread that ends with local steps adds nothing but their
+            violations."""
+            after: list[int] = []
+            wrong: list[int] = []
+            calls[(s >> offset & mask) >> width](s, after, wrong)
+            bad += [m | k << move_bits for m in wrong]
+            if trail is not None:
+                trail.record([], len(wrong))
+            for y in after:
+                c = y >> offset & mask
+                if c & stopped:
+                    continue
+                pc = c >> width
+                deeper = None if trail is None else trail.then(y)
+                if pc in here:
+                    chain(y, out, bad, k + 1, deeper)
+                    continue
+                n, nb = len(out), len(bad)
+                calls[pc](y, out, bad)
+                if deeper is not None:
+                    deeper.record(out[n:], len(bad) - nb)
+                for i in range(n, len(out)):
+                    out[i] |= k + 1 << bits
+                for i in range(nb, len(bad)):
+                    bad[i] |= k + 1 << move_bits
+
+        return chain
+
+    def split_state(self, t: int) -> tuple[int, int]:
+        """A successor as (state, steps it stands for)."""
+        k = t >> self.bits
+        return t ^ k << self.bits, k + 1
+
+    def split_move(self, m: int) -> tuple[int, int]:
+        """A violating move as (move, steps up to and including it)."""
+        k = m >> self.move_bits
+        return m ^ k << self.move_bits, k + 1
+
+    def paths(self, s: int) -> _Trail:
+        """The successors of `s` in `expand`'s order, each with the states it is
+        reached through (itself last), and for each violating move the states before
+        it."""
+        trail = _Trail((), [], [])
+        for t, pc in enumerate(self.control(s)):
+            if pc < 0:
+                continue
+            if pc in self.local[t]:
+                self.chains[t](s, [], [], 0, trail)
+                continue
+            out: list[int] = []
+            bad: list[int] = []
+            self.calls[t][pc](s, out, bad)
+            trail.record(out, len(bad))
+        out, bad = [], []
+        self.host(s, out, bad)
+        trail.record(out, len(bad))
+        return trail
+
+
+@dataclass(frozen=True, slots=True)
+class _Trail:
+    """What `_Chains.paths` collects: the states a chain has gone through so far
+    (`before`), and the paths of the successors and violating moves found."""
+
+    before: tuple[int, ...]
+    paths: list[tuple[int, ...]]
+    bad_paths: list[tuple[int, ...]]
+
+    def then(self, state: int) -> _Trail:
+        return _Trail((*self.before, state), self.paths, self.bad_paths)
+
+    def record(self, successors: list[int], violations: int) -> None:
+        self.paths.extend((*self.before, x) for x in successors)
+        self.bad_paths.extend([self.before] * violations)
+
+
 def check_explicit(
     spec: ir.Spec,
     bound: int,
@@ -293,11 +468,13 @@ def check_explicit(
     reduction: bool = True,
     symmetry: bool = True,
     dead_locals: bool = True,
+    local_steps: bool = True,
 ) -> EngineOutcome:
     """Breadth-first search. `reduction` first tries a partial-order-reduced proof
     of safety (`reduction.py`); `symmetry` makes the search that answers otherwise
-    store one state per orbit of threads that run one program (`symmetry.py`), and
-    `dead_locals` resets locals no future step reads (`liveness.py`)."""
+    store one state per orbit of threads that run one program (`symmetry.py`),
+    `dead_locals` resets locals no future step reads (`liveness.py`), and
+    `local_steps` merges each thread's local steps into its next step (`_Chains`)."""
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
@@ -306,20 +483,13 @@ def check_explicit(
         return EngineOutcome(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
-    options = _Reductions(reduction, symmetry, dead_locals)
+    options = _Reductions(reduction, symmetry, dead_locals, local_steps)
     try:
         packed = PackedStep(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
     except WidthExceeded:
         packed = PackedStep(sem.definition, bound + 1)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
-
-
-@dataclass(frozen=True, slots=True)
-class _Reductions:
-    partial_order: bool
-    symmetry: bool
-    dead_locals: bool
 
 
 def _search(
@@ -347,20 +517,25 @@ def _search(
         ):
             return reduced
         note = reduced if isinstance(reduced, str) else f"gave up: {reduced.reason}"
-    search = _Search(
-        sem,
-        packed,
-        bound,
-        deadline,
-        memory_mb,
-        symmetry=options.symmetry,
-        dead_locals=options.dead_locals,
-    )
-    outcome = _breadth_first(search, want, progress)
-    if note is None:
+    outcome: EngineOutcome | None = None
+    extra: list[tuple[str, str]] = []
+    search = (sem, packed, bound, deadline, memory_mb, options)
+    local = local_steps(sem.definition) if options.local_steps else None
+    if local is not None and local.any and "deadlock" not in sem.spec.properties:
+        merged = _Search(*search, chains=_Chains(packed, local))
+        outcome = _weighted(merged, sum(local.longest), want, progress)
+        if outcome is None:
+            extra.append(
+                ("local steps", "searched again unmerged: the bound may cut a chain")
+            )
+    if outcome is None:
+        outcome = _breadth_first(_Search(*search), want, progress)
+    if note is not None:
+        extra.insert(0, ("reduction", note))
+    if not extra:
         return outcome
-    extra = (*outcome.stats.extra, ("reduction", note))
-    return replace(outcome, stats=replace(outcome.stats, extra=extra))
+    stats = replace(outcome.stats, extra=(*outcome.stats.extra, *extra))
+    return replace(outcome, stats=stats)
 
 
 # --------------------------------------------------------------------------- reduction
@@ -524,16 +699,170 @@ def _breadth_first(
                     )
                 )
     except LimitReached as limit:
-        stats = search.stats(search.depth)
-        if shortest is not None:
-            return EngineOutcome(
-                Verdict.VIOLATION, True, shortest, None, reason=str(limit), stats=stats
-            )
-        return EngineOutcome(Verdict.UNKNOWN, False, reason=str(limit), stats=stats)
+        return _stopped(search, shortest, limit)
     stats = search.stats(shortest.length if shortest else search.depth)
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats)
     return EngineOutcome(Verdict.SAFE, complete, stats=stats)
+
+
+def _weighted(
+    search: _Search, longest: int, want: str | None, progress: Progress | None
+) -> EngineOutcome | None:
+    """The breadth-first search over merged steps: states are expanded in order of
+    their distance, each step counting the steps it stands for, so that a state's
+    distance and a violation's length are those of the search without merging.
+    A state first reached by a long merged step may be reached later by a shorter
+    one; it then moves to the earlier layer, with the new link.
+
+    None where the search closed but cannot tell whether the reference's search
+    closes within the bound: a state between local steps may lie up to `longest`
+    steps beyond the deepest state stored."""
+    bound, chains = search.bound, search.chains
+    assert chains is not None
+    expand, split_state, split_move = (
+        chains.expand,
+        chains.split_state,
+        chains.split_move,
+    )
+    top = (1 << search.packed.bits) - 1
+    normal, seen, parent, position = (
+        search.normal,
+        search.seen,
+        search.parent,
+        search.position,
+    )
+    never = (
+        search.packed.never
+        if search.definition.nevers and "never" in search.spec.properties
+        else None
+    )
+    ranks, props = search._ranks, search._props
+    layers: dict[int, list[tuple[int, int]]] = {0: [(search.s0, 0)]}
+    pending: dict[int, tuple[int, int]] = {search.s0: (0, 0)}
+    candidates: list[_Candidate] = []
+    shortest: Trace | None = None
+    wanted: Trace | None = None
+    over: set[int] = set()  # states first met beyond the bound
+    beyond = False  # a violation beyond the bound
+    deepest = 0
+    w = 0
+
+    def settled(length: int) -> bool:
+        """Take the violations no longer than `length` (all are known by now);
+        whether the search can stop."""
+        nonlocal shortest, wanted
+        final = [c for c in candidates if c.weight <= length]
+        if final and shortest is None:
+            shortest = search.trace(min(final, key=_tie_order))
+        if shortest is not None and want is not None and wanted is None:
+            hits = [c for c in final if c.prop == want]
+            if hits and shortest.violation.prop != want:
+                wanted = search.trace(min(hits, key=_tie_order))
+        return shortest is not None and (
+            want is None or shortest.violation.prop == want or wanted is not None
+        )
+
+    try:
+        while layers and w <= bound:
+            if settled(w):
+                break
+            search.depth = w
+            search.check_limits()
+            for k, (s, index) in enumerate(layers.pop(w, ())):
+                if pending.get(s, (-1, 0))[0] != w:
+                    continue
+                del pending[s]
+                out: list[int] = []
+                bad: list[int] = []
+                expand(s, out, bad)
+                search.transitions += len(out) + len(bad)
+                for j, m in enumerate(bad):
+                    m, steps = split_move(m)
+                    if w + steps > bound:
+                        beyond = True
+                    else:
+                        candidates.append(
+                            _Candidate(
+                                ranks[m],
+                                index,
+                                j,
+                                props[m],
+                                move=m,
+                                position=j,
+                                weight=w + steps,
+                            )
+                        )
+                for j, t in enumerate(out):
+                    v = w + 1
+                    if t > top:
+                        t, steps = split_state(t)
+                        v = w + steps
+                    if normal is not None:
+                        t = normal(t)
+                    if t in seen:
+                        known = pending.get(t)
+                        if known is not None and v < known[0]:
+                            parent[known[1]] = index
+                            position[known[1]] = j
+                            pending[t] = (v, known[1])
+                            layers.setdefault(v, []).append((t, known[1]))
+                        continue
+                    if v > bound:
+                        over.add(t)
+                        continue
+                    if never is not None and never(t) >= 0:
+                        candidates.append(
+                            _Candidate(
+                                search._never_rank,
+                                index,
+                                j,
+                                "never",
+                                position=j,
+                                weight=v,
+                            )
+                        )
+                        continue
+                    seen.add(t)
+                    pending[t] = (v, len(parent))
+                    layers.setdefault(v, []).append((t, len(parent)))
+                    parent.append(index)
+                    position.append(j)
+                    deepest = max(deepest, v)
+                if k % CHECK_EVERY == CHECK_EVERY - 1:
+                    search.check_limits()
+            if progress is not None:
+                progress(ProgressInfo("explicit", w, bound, states=len(parent)))
+            w += 1
+        else:
+            settled(bound)
+    except LimitReached as limit:
+        return _stopped(search, shortest, limit)
+    if shortest is not None:
+        stats = search.stats(shortest.length)
+        return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats)
+    if beyond or not over <= seen:
+        return EngineOutcome(Verdict.SAFE, False, stats=search.stats(bound))
+    if deepest + longest > bound:
+        return None
+    return EngineOutcome(Verdict.SAFE, True, stats=search.stats(deepest))
+
+
+def _stopped(
+    search: _Search, shortest: Trace | None, limit: LimitReached
+) -> EngineOutcome:
+    """A search stopped by a limit: the shortest violation if it was found, else
+    unknown."""
+    stats = search.stats(search.depth)
+    if shortest is not None:
+        return EngineOutcome(
+            Verdict.VIOLATION, True, shortest, None, reason=str(limit), stats=stats
+        )
+    return EngineOutcome(Verdict.UNKNOWN, False, reason=str(limit), stats=stats)
+
+
+def _tie_order(c: _Candidate) -> tuple[int, int, int, int]:
+    return (c.weight, c.rank, c.parent, c.order)
 
 
 def _then(

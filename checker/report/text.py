@@ -69,15 +69,21 @@ def summary_line(r: CheckResult, *, color: bool = False) -> str:
     return line
 
 
+_REDUCTIONS = {
+    "symmetry": "one per orbit of symmetric threads",
+    "partial-order": "partial-order reduction",
+    "local-steps": "local steps merged",
+}
+"""How the text report names each reduction of `Stats.reduction`."""
+
+
 def how_line(r: CheckResult) -> str:
     """How a safe or unknown verdict was reached (empty for a violation)."""
     states = r.stats.states
     counted = ""
     if states is not None:
-        reduced = {
-            "symmetry": ", one per orbit of symmetric threads",
-            "partial-order": ", partial-order reduction",
-        }.get(r.stats.reduction or "", "")
+        names = r.stats.reduction.split(",") if r.stats.reduction else []
+        reduced = "".join(", " + _REDUCTIONS[name] for name in names)
         counted = f" ({states:,} {plural(states, 'state')}{reduced})"
     if r.verdict == Verdict.SAFE and r.complete:
         if r.stats.reduction == "partial-order":

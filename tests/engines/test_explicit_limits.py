@@ -57,6 +57,7 @@ def test_a_memory_limit_gives_unknown_and_the_depth() -> None:
         memory_mb=1,
         reduction=False,
         dead_locals=False,
+        local_steps=False,
     )
     assert outcome.verdict == Verdict.UNKNOWN
     assert outcome.reason.startswith("memory limit reached (1 MB) at depth ")

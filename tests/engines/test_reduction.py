@@ -8,7 +8,6 @@ analysis is checked on small hand-written specs.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -16,29 +15,17 @@ from hypothesis import given, note, settings
 
 from benchmarks.families import spec_text
 from checker import ir
-from checker.engines.explicit import check_explicit
 from checker.load import load_spec
 from checker.reduction import components, run_bound
 from checker.result import EngineOutcome, Verdict, expectation_met
 from checker.step import define
 from tests.differential.specgen import Generated, cases, load_case
+from tests.engines.explicit_runs import explicit
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted((ROOT / "specs").glob("*.pg")) + sorted(
     (ROOT / "benchmarks" / "specs").glob("*.pg")
 )
-
-
-def explicit(spec: ir.Spec, reduction: bool, bound: int | None = None) -> EngineOutcome:
-    return check_explicit(
-        spec,
-        spec.bound if bound is None else bound,
-        deadline=time.monotonic() + 120,
-        want=spec.expect.prop
-        if spec.expect and spec.expect.verdict != "safe"
-        else None,
-        reduction=reduction,
-    )
 
 
 def summary(spec: ir.Spec, o: EngineOutcome) -> tuple[object, ...]:
@@ -52,8 +39,8 @@ def summary(spec: ir.Spec, o: EngineOutcome) -> tuple[object, ...]:
 
 
 def same_with_and_without(spec: ir.Spec, bound: int | None = None) -> EngineOutcome:
-    reduced = explicit(spec, True, bound)
-    full = explicit(spec, False, bound)
+    reduced = explicit(spec, bound, reduction=True)
+    full = explicit(spec, bound, reduction=False)
     assert Verdict.UNKNOWN not in (reduced.verdict, full.verdict)
     assert summary(spec, reduced) == summary(spec, full), spec.source.text
     return reduced
@@ -70,7 +57,9 @@ def test_shipped_specs_same_with_and_without(path: Path) -> None:
 
 def test_some_shipped_specs_are_proved_by_the_reduction() -> None:
     proved = [
-        p.name for p in SPECS if answered_by_reduction(explicit(load_spec(p), True))
+        p.name
+        for p in SPECS
+        if answered_by_reduction(explicit(load_spec(p), reduction=True))
     ]
     assert len(proved) >= 5, proved
 
@@ -160,8 +149,8 @@ def _family(tmp_path: Path, family: str, n: int) -> ir.Spec:
 
 def test_the_reduction_explores_fewer_states_on_churn(tmp_path: Path) -> None:
     spec = _family(tmp_path, "churn", 3)
-    reduced = explicit(spec, True)
-    full = explicit(spec, False)
+    reduced = explicit(spec, reduction=True)
+    full = explicit(spec, reduction=False)
     assert reduced.verdict == full.verdict == Verdict.SAFE
     assert reduced.complete and full.complete
     assert answered_by_reduction(reduced)
