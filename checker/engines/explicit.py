@@ -34,13 +34,11 @@ import os
 import sys
 import time
 from array import array
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .. import ir
 from ..errors import InternalError, LimitReached
-from ..liveness import forgetter
 from ..packed import PackedStep, WidthExceeded
 from ..progress import Progress, ProgressInfo
 from ..reduction import LocalSteps, Stubborn, local_steps, run_bound
@@ -88,7 +86,6 @@ class _Reductions:
 
     partial_order: bool
     symmetry: bool
-    dead_locals: bool
     local_steps: bool
 
 
@@ -112,8 +109,7 @@ class _Search:
         self.deadline = deadline
         self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
         self.canon = canonicalizer(self.packed) if options.symmetry else None
-        forget = forgetter(self.packed) if options.dead_locals else None
-        self.normal = _then(forget, self.canon)
+        self.normal = self.canon
         self.s0 = self._key(self.packed.pack(self.definition.initial))
         self.seen: set[int] = {self.s0}
         self.parent = array("I", [0])
@@ -289,8 +285,8 @@ class _Search:
         )
 
     def _key(self, s: int) -> int:
-        """The stored form of a packed state: dead locals reset, then its orbit's
-        representative under symmetry."""
+        """The stored form of a packed state: its orbit's representative under
+        symmetry."""
         return s if self.normal is None else self.normal(s)
 
     def _paths(self, s: int) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
@@ -467,13 +463,11 @@ def check_explicit(
     memory_mb: int | None = None,
     reduction: bool = True,
     symmetry: bool = True,
-    dead_locals: bool = True,
     local_steps: bool = True,
 ) -> EngineOutcome:
     """Breadth-first search. `reduction` first tries a partial-order-reduced proof
     of safety (`reduction.py`); `symmetry` makes the search that answers otherwise
-    store one state per orbit of threads that run one program (`symmetry.py`),
-    `dead_locals` resets locals no future step reads (`liveness.py`), and
+    store one state per orbit of threads that run one program (`symmetry.py`), and
     `local_steps` merges each thread's local steps into its next step (`_Chains`)."""
     sem = Semantics(spec)
     s0 = sem.initial()
@@ -483,7 +477,7 @@ def check_explicit(
         return EngineOutcome(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
-    options = _Reductions(reduction, symmetry, dead_locals, local_steps)
+    options = _Reductions(reduction, symmetry, local_steps)
     try:
         packed = PackedStep(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
@@ -863,15 +857,6 @@ def _stopped(
 
 def _tie_order(c: _Candidate) -> tuple[int, int, int, int]:
     return (c.weight, c.rank, c.parent, c.order)
-
-
-def _then(
-    first: Callable[[int], int] | None, second: Callable[[int], int] | None
-) -> Callable[[int], int] | None:
-    """`second` after `first`, where either may be missing."""
-    if first is None or second is None:
-        return first or second
-    return lambda s: second(first(s))
 
 
 def _set_bytes(states: set[int], bits: int) -> int:

@@ -83,7 +83,7 @@ def _explicit_states(tmp_path: Path, family: str, n: int) -> int:
         deadline=time.monotonic() + 60,
         reduction=False,
         symmetry=False,
-        dead_locals=False,
+        local_steps=False,
     )
     assert outcome.complete and outcome.stats.states is not None
     return outcome.stats.states

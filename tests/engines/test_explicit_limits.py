@@ -56,7 +56,6 @@ def test_a_memory_limit_gives_unknown_and_the_depth() -> None:
         deadline=time.monotonic() + 120,
         memory_mb=1,
         reduction=False,
-        dead_locals=False,
         local_steps=False,
     )
     assert outcome.verdict == Verdict.UNKNOWN

@@ -119,10 +119,9 @@ CORE = [
     "semantics",  # the moves evaluated: the reference step function
     "trace",  # runs, and their replay on the reference
     "packed",  # the moves compiled over packed states
-    "reduction",  # independence of moves: partial-order reduction
+    "reduction",  # independence of moves: partial-order reduction, local steps
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
-    "liveness",  # locals no future step reads, reset
     "progress",  # what engines report while they run
     "result",  # verdicts and results
     "engines.explicit",
