@@ -95,6 +95,17 @@ class PackedStep:
                 out.append(raw)
         return tuple(out)
 
+    def predicate(self, term: T.Term) -> Callable[[int], bool]:
+        """`term` compiled to a test of a packed state (coverage asks which moves a
+        state enables without taking them)."""
+        writer = _Writer(self)
+        body = writer.expr(term)
+        reads = [f"    {writer.read(slot)}" for slot in sorted(writer.used)]
+        source = "\n".join(["def test(s):", *reads, f"    return {body}", ""])
+        namespace: dict[str, object] = {}
+        exec(compile(source, "<coverage test>", "exec"), namespace)
+        return namespace["test"]  # type: ignore[return-value]
+
     def deadlocked(self, s: int) -> bool:
         """Some thread is running and no move is enabled (language reference §3)."""
         layout = self.definition.layout

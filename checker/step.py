@@ -156,6 +156,7 @@ class EventTerms:
     after: Term | None = None
     target: str | None = None
     assigned: Term | None = None
+    transition: int | None = None  # the model transition an op took (coverage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -809,6 +810,7 @@ class _Executor:
                     after,
                     target.name if target is not None else None,
                     result if target is not None else None,
+                    next(i for i, t in enumerate(model.transitions) if t is tr),
                 )
             )
             if instr is None:

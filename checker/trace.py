@@ -31,6 +31,16 @@ class Trace:
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """A run that need not end in a violation: a replayed trace, a given schedule,
+    the way to an outcome."""
+
+    initial: GlobalState
+    steps: tuple[Successor, ...]
+    violation: Violation | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StepClaim:
     """What an engine claims one step did: which move it took and where it led."""
 
