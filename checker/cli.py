@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, explore, matrix, tools
+from . import __version__, explore, matrix, outcomes, replay, tools
 from .api import check_file, spec_files
 from .arguments import (
     RENDERED,
@@ -200,6 +200,22 @@ COMMANDS = (
         matrix.add_arguments,
         matrix.run_matrix,
         matrix.MATRIX_HELP,
+    ),
+    Command(
+        "replay",
+        "pagecheck replay SPEC [TRACE.json] [--schedule S]",
+        "re-run a saved trace or a given schedule, every state shown",
+        replay.add_arguments,
+        replay.run_replay,
+        replay.REPLAY_HELP,
+    ),
+    Command(
+        "outcomes",
+        "pagecheck outcomes SPEC",
+        "every reachable final state, with a shortest run to each",
+        outcomes.add_arguments,
+        outcomes.run_outcomes,
+        outcomes.OUTCOMES_HELP,
     ),
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
