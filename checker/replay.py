@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -80,52 +80,59 @@ def read_trace(path: Path) -> list[dict[str, Any]]:
     return doc
 
 
+Fits = Callable[[int, Successor], bool]
+"""Whether step number n may be this successor."""
+
+
 def fit_trace(spec: ir.Spec, steps: Sequence[dict[str, Any]]) -> Run:
     """The run whose steps are the saved ones, or DoesNotFit."""
-
-    sem = Semantics(spec)
-    state = sem.initial()
-    taken: list[Successor] = []
-    for n, want in enumerate(steps, start=1):
-        _not_after_violation(taken, n)
-        options = sem.successors(state)
-        match = next((s for s in options if _fits(step_json(spec, n, s), want)), None)
-        if match is None:
-            raise DoesNotFit(
-                f"step {n} ({_wanted(want)}) does not fit: "
-                + allowed(spec, state, options)
-            )
-        taken.append(match)
-        state = match.state
-    return _run(sem, state, taken)
+    wanted = [
+        (
+            f"step {n} ({_wanted(want)}) does not fit",
+            _saved_step(spec, want),
+        )
+        for n, want in enumerate(steps, start=1)
+    ]
+    return _walk(spec, wanted)
 
 
 def run_schedule(spec: ir.Spec, schedule: str) -> Run:
     """The run that takes the schedule's steps in order, or DoesNotFit."""
-    sem = Semantics(spec)
-    state = sem.initial()
-    taken: list[Successor] = []
+    names = [t.name for t in spec.threads] + ["host"]
+    wanted = []
     for n, token in enumerate(split_schedule(schedule), start=1):
-        _not_after_violation(taken, n)
         actor, _, op = token.partition(":")
-        names = [t.name for t in spec.threads] + ["host"]
         if actor not in names:
             raise DoesNotFit(
                 f"step {n} ({token!r}): no actor {actor!r} (actors: {', '.join(names)})"
             )
+        fits = _scheduled_step(spec, actor, op.replace(" ", ""))
+        wanted.append((f"step {n} ({token!r}) is not possible here", fits))
+    return _walk(spec, wanted)
+
+
+def _walk(spec: ir.Spec, wanted: Sequence[tuple[str, Fits]]) -> Run:
+    """From the initial state, each step the first successor that fits."""
+    sem = Semantics(spec)
+    state = sem.initial()
+    taken: list[Successor] = []
+    for n, (label, fits) in enumerate(wanted, start=1):
+        _not_after_violation(taken, n)
         options = sem.successors(state)
-        match = next(
-            (s for s in options if _token_fits(spec, s, actor, op.replace(" ", ""))),
-            None,
-        )
+        match = next((s for s in options if fits(n, s)), None)
         if match is None:
-            raise DoesNotFit(
-                f"step {n} ({token!r}) is not possible here: "
-                + allowed(spec, state, options)
-            )
+            raise DoesNotFit(f"{label}: " + allowed(spec, state, options))
         taken.append(match)
         state = match.state
     return _run(sem, state, taken)
+
+
+def _saved_step(spec: ir.Spec, want: dict[str, Any]) -> Fits:
+    return lambda n, s: _fits(step_json(spec, n, s), want)
+
+
+def _scheduled_step(spec: ir.Spec, actor: str, op: str) -> Fits:
+    return lambda _, s: _token_fits(spec, s, actor, op)
 
 
 def split_schedule(schedule: str) -> list[str]:
