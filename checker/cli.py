@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, explore, matrix, outcomes, replay, tools
+from . import __version__, carry, explore, matrix, outcomes, replay, tools
 from .api import check_file, spec_files
 from .arguments import (
     RENDERED,
@@ -200,6 +200,14 @@ COMMANDS = (
         matrix.add_arguments,
         matrix.run_matrix,
         matrix.MATRIX_HELP,
+    ),
+    Command(
+        "carry",
+        "pagecheck carry SPEC...",
+        "which lines of a safe spec carry its proof",
+        carry.add_arguments,
+        carry.run_carry,
+        carry.CARRY_HELP,
     ),
     Command(
         "replay",

@@ -123,6 +123,7 @@ CORE = [
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
     "liveness",  # locals no future step reads, reset
+    "coverage",  # what the runs of a check never did
     "progress",  # what engines report while they run
     "result",  # verdicts and results
     "engines.explicit",
