@@ -69,7 +69,9 @@ def read_trace(path: Path) -> list[dict[str, Any]]:
         raise DoesNotFit(f"{path}: not a JSON trace: {e}") from None
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
         traced = [r for r in doc["results"] if isinstance(r, dict) and r.get("trace")]
-        doc = traced[0] if traced else {"trace": []}
+        if not traced:
+            raise DoesNotFit(f"{path}: no trace: none of its results has one")
+        doc = traced[0]
     if isinstance(doc, dict):
         doc = doc.get("trace")
     if not isinstance(doc, list) or not all(isinstance(s, dict) for s in doc):
