@@ -54,6 +54,8 @@ class Options:
     take a limit ignore it)."""
     coverage: bool = True
     """Measure what the runs of a `safe` check never did (`checker.coverage`)."""
+    full_coverage: bool = False
+    """Measure unfired transitions and uncalled ops too (a search to the end)."""
     strict: bool = False
     """A `safe` that leaves statements unreached fails (as `check coverage` does)."""
     progress: Progress | None = field(default=None, compare=False)
@@ -84,7 +86,7 @@ def check_spec(
     )
     found = None
     if options.coverage and outcome.verdict == Verdict.SAFE:
-        found = measure(define(spec), bound, deadline)
+        found = measure(define(spec), bound, deadline, full=options.full_coverage)
     strict = options.strict or spec.strict
     met = expectation_met(spec, outcome)
     if strict and found is not None and found.vacuous:

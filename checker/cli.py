@@ -365,7 +365,7 @@ def _check(
     from .report.progress import live_progress
 
     progress = live_progress(err)
-    options = replace(options_from(ns), progress=progress)
+    options = replace(options_from(ns), progress=progress, full_coverage=ns.coverage)
     text_report = output.file is not None or output.fmt in ("text", "full")
     color = text_report and _use_color(ns, out)
     results: list[CheckResult] = []

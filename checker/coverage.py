@@ -6,10 +6,13 @@ breadth-first over packed states and without any reduction (a reduced search ski
 states, so it cannot tell what never happens), and records which moves of the step
 definition fire. From the moves it derives the unreached items of the spec:
 statements never executed, `assert`s never evaluated, `await`s never passed, `never`
-conditions one of whose conjuncts never held, and model transitions never fired and
-ops never called. Both engines' results get their coverage from here, so it is the
-same whichever engine answered. The search stops as soon as every item is covered,
-so a spec without coverage problems pays for the states up to that point only.
+conditions one of whose conjuncts never held and, when asked (`full`), model
+transitions never fired and ops never called. Both engines' results get their
+coverage from here, so it is the same whichever engine answered. The search stops as
+soon as every item it measures is covered, so a spec without coverage problems pays
+for the states up to that point only; transitions are left to `full` because a model
+usually has some that a spec never fires, which would make every search run to the
+end.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from dataclasses import dataclass
 
 from . import ir
 from . import terms as T
-from .packed import PackedStep
+from .packed import PackedStep, WidthExceeded, compiled, compiled_for
 from .source import Span
-from .step import StepDefinition
+from .step import Move, StepDefinition
 
 #: Kinds of unreached items; the first three make a `safe` vacuous.
 KINDS = ("statement", "assert", "await", "never", "transition", "op")
@@ -50,6 +53,8 @@ class Coverage:
     unreached: tuple[Item, ...]
     finished: bool
     states: int
+    full: bool = False
+    """Whether transitions and ops were measured too (`--coverage`)."""
 
     @property
     def vacuous(self) -> tuple[Item, ...]:
@@ -58,26 +63,40 @@ class Coverage:
         return tuple(i for i in self.unreached if i.kind in VACUOUS_KINDS)
 
 
-def measure(definition: StepDefinition, bound: int, deadline: float) -> Coverage:
+def measure(
+    definition: StepDefinition, bound: int, deadline: float, *, full: bool = False
+) -> Coverage:
     """Search the states reachable within `bound` steps until every item is covered,
-    the states run out, or `deadline` (time.monotonic) passes."""
-    packed = PackedStep(definition, bound)
-    pending: dict[tuple[int, int], list[tuple[int, T.Term]]] = {}
+    the states run out, or `deadline` (time.monotonic) passes. Without `full`, only
+    what makes a `safe` vacuous and `never` conjuncts are measured (transitions and
+    ops need the whole state space whenever one of them never fires)."""
+    try:
+        return _measure(compiled_for(definition, bound + 1), bound, deadline, full)
+    except WidthExceeded:  # the engine's narrow fields: search again at full width
+        return _measure(compiled(definition, bound + 1), bound, deadline, full)
+
+
+def _measure(packed: PackedStep, bound: int, deadline: float, full: bool) -> Coverage:
+    definition = packed.definition
+    pending: dict[tuple[int, int], list[_Pending]] = {}
     for t, per_pc in enumerate(definition.by_pc):
         for pc, moves in enumerate(per_pc):
-            here = [(m.index, m.condition) for m in moves if m.violation is None]
+            here = [_pending(m, full) for m in moves if m.violation is None]
             if here:
                 pending[(t, pc)] = here
-    host = [(m.index, m.condition) for m in definition.host_moves]
+    host = [_pending(m, full) for m in definition.host_moves] if full else []
+    targets = {x for xs in [*pending.values(), host] for p in xs for x in p.targets}
     conjuncts = _never_conjuncts(definition)
-    tests = {
-        index: packed.predicate(cond)
-        for index, cond in [*(x for xs in pending.values() for x in xs), *host]
-    }
-    premise_tests = [packed.predicate(c) for _, c, _ in conjuncts]
+    candidates = [*(x for xs in pending.values() for x in xs), *host]
+    compiled_tests = packed.predicates(
+        [definition.moves[p.index].condition for p in candidates]
+        + [c for _, c, _ in conjuncts]
+    )
+    tests = {p.index: t for p, t in zip(candidates, compiled_tests, strict=False)}
+    premise_tests = compiled_tests[len(candidates) :]
     fired: set[int] = set()
+    covered: set[object] = set()
     held: set[int] = set()
-    pending_host = list(host)
     start = packed.pack(definition.initial)
     seen = {start}
     frontier = [start]
@@ -85,6 +104,12 @@ def measure(definition: StepDefinition, bound: int, deadline: float) -> Coverage
     finished = True
     out: list[int] = []
     bad: list[int] = []
+
+    def result(done: bool) -> Coverage:
+        return Coverage(
+            _unreached(definition, fired, held, full), done, len(seen), full
+        )
+
     while frontier:
         if time.monotonic() > deadline:
             finished = False
@@ -99,13 +124,11 @@ def measure(definition: StepDefinition, bound: int, deadline: float) -> Coverage
             for t, pc in enumerate(packed.control(s)):
                 waiting = pending.get((t, pc)) if pc >= 0 else None
                 if waiting:
-                    _fire(waiting, tests, s, fired)
-                    if not waiting:
-                        del pending[(t, pc)]
-            if pending_host:
-                _fire(pending_host, tests, s, fired)
-            if not pending and not pending_host and len(held) == len(conjuncts):
-                return Coverage(_unreached(definition, fired, held), True, len(seen))
+                    _fire(waiting, tests, s, fired, covered)
+            if host:
+                _fire(host, tests, s, fired, covered)
+            if len(covered) == len(targets) and len(held) == len(conjuncts):
+                return result(True)
             out.clear()
             bad.clear()
             packed.expand(s, out, bad)
@@ -115,19 +138,40 @@ def measure(definition: StepDefinition, bound: int, deadline: float) -> Coverage
                     nxt.append(n)
         frontier = nxt
         depth += 1
-    return Coverage(_unreached(definition, fired, held), finished, len(seen))
+    return result(finished)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A move not yet seen to fire, and what its firing would cover: the statements
+    it executes and, when measuring everything, the transitions it takes."""
+
+    index: int
+    targets: frozenset[object]
+
+
+def _pending(move: Move, full: bool) -> _Pending:
+    targets: set[object] = {e.span for e in move.events if e.span is not None}
+    if full:
+        targets |= {e.transition for e in move.events if e.transition is not None}
+    return _Pending(move.index, frozenset(targets))
 
 
 def _fire(
-    moves: list[tuple[int, T.Term]],
+    moves: list[_Pending],
     tests: dict[int, Callable[[int], bool]],
     s: int,
     fired: set[int],
+    covered: set[object],
 ) -> None:
-    """Move the moves `s` enables from `moves` (pending) to `fired`."""
+    """Drop from `moves` those whose targets are covered, and fire those `s`
+    enables."""
     for entry in list(moves):
-        if tests[entry[0]](s):
-            fired.add(entry[0])
+        if entry.targets <= covered:
+            moves.remove(entry)
+        elif tests[entry.index](s):
+            fired.add(entry.index)
+            covered |= entry.targets
             moves.remove(entry)
 
 
@@ -156,7 +200,9 @@ def _and_parts(e: ir.Expr) -> list[ir.Expr]:
     return [e]
 
 
-def _unreached(d: StepDefinition, fired: set[int], held: set[int]) -> tuple[Item, ...]:
+def _unreached(
+    d: StepDefinition, fired: set[int], held: set[int], full: bool
+) -> tuple[Item, ...]:
     spec = d.spec
     moves = [d.moves[i] for i in sorted(fired)]
     spans = {e.span for m in moves for e in m.events if e.span is not None}
@@ -178,6 +224,8 @@ def _unreached(d: StepDefinition, fired: set[int], held: set[int]) -> tuple[Item
                     spec.nevers[n].span,
                 )
             )
+    if not full:
+        return tuple(items)
     used = {e.kind for m in d.moves for e in m.events if e.page is not None}
     model = spec.model
     for i, tr in enumerate(model.transitions):

@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from .. import ir
 from ..errors import InternalError, LimitReached
 from ..liveness import forgetter
-from ..packed import PackedStep, WidthExceeded
+from ..packed import PackedStep, WidthExceeded, compiled
 from ..progress import Progress, ProgressInfo
 from ..reduction import Stubborn, run_bound
 from ..result import EngineOutcome, Stats, Verdict
@@ -308,10 +308,10 @@ def check_explicit(
         )
     options = _Reductions(reduction, symmetry, dead_locals)
     try:
-        packed = PackedStep(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
+        packed = compiled(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
     except WidthExceeded:
-        packed = PackedStep(sem.definition, bound + 1)
+        packed = compiled(sem.definition, bound + 1)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
 
 

@@ -161,13 +161,15 @@ def result_json(r: CheckResult, *, every: bool = False) -> dict[str, Any]:
 
 def coverage_json(r: CheckResult) -> dict[str, Any] | None:
     """What the runs never did (null unless the verdict is safe): `vacuous` is true
-    when statements, assertions or awaits are among the `unreached` items."""
+    when statements, assertions or awaits are among the `unreached` items; `full`
+    when transitions and ops were measured too (`--coverage`)."""
     c = r.coverage
     if c is None:
         return None
     return {
         "vacuous": bool(c.vacuous),
         "finished": c.finished,
+        "full": c.full,
         "states": c.states,
         "unreached": [
             {

@@ -102,8 +102,8 @@ def test_a_spec_without_check_coverage_is_not_strict(spec: CheckSpec) -> None:
 
 def test_unreached_transitions_ops_and_never_conjuncts(spec: CheckSpec) -> None:
     s = spec(COVERED + "never done == 2 and state(p0) == Uz\n")
-    c = measure(define(s), s.bound, time.monotonic() + 60)
-    assert c.finished and not c.vacuous
+    c = measure(define(s), s.bound, time.monotonic() + 60, full=True)
+    assert c.finished and c.full and not c.vacuous
     kinds = {(i.kind, i.text) for i in c.unreached}
     assert (
         "never",
@@ -115,6 +115,14 @@ def test_unreached_transitions_ops_and_never_conjuncts(spec: CheckSpec) -> None:
     fired = {text for kind, text in kinds if kind == "transition"}
     assert "transition Ur -> Uz on discard never fired" not in fired
     assert "transition Vr -> Vz on discard never fired" in fired
+
+
+def test_transitions_and_ops_are_measured_only_when_asked(spec: CheckSpec) -> None:
+    s = spec(COVERED)
+    c = measure(define(s), s.bound, time.monotonic() + 60)
+    assert not c.full and c.unreached == ()
+    full = check_spec(s, Options(engine="explicit", full_coverage=True)).coverage
+    assert full is not None and {i.kind for i in full.unreached} == {"transition", "op"}
 
 
 def test_a_branch_never_taken_is_a_statement_never_executed(spec: CheckSpec) -> None:
