@@ -41,8 +41,12 @@ class Item:
     span: Span | None
 
     def describe(self) -> str:
-        where = f"line {self.span.line}: " if self.span is not None else ""
-        return f"{where}{self.text}"
+        """The text after where it is: `line N` in the spec, `FILE:N` in a model."""
+        if self.span is None:
+            return self.text
+        if self.kind == "transition":
+            return f"{self.span.file}:{self.span.line}: {self.text}"
+        return f"line {self.span.line}: {self.text}"
 
 
 @dataclass(frozen=True, slots=True)
