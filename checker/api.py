@@ -22,12 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ir
+from .coverage import measure
 from .engines import DEFAULT_ENGINE, get_engine
 from .errors import SourceError
 from .files import is_model_file
 from .load import load_spec
 from .progress import Progress, ProgressInfo
 from .result import CheckResult, EngineOutcome, Verdict, expectation_met
+from .step import define
 
 DEFAULT_TIMEOUT = 600.0
 
@@ -50,6 +52,12 @@ class Options:
     memory_mb: int | None = None
     """The explicit engine's memory limit in MB (None: no limit; engines that do not
     take a limit ignore it)."""
+    coverage: bool = True
+    """Measure what the runs of a `safe` check never did (`checker.coverage`)."""
+    full_coverage: bool = False
+    """Measure unfired transitions and uncalled ops too (a search to the end)."""
+    strict: bool = False
+    """A `safe` that leaves statements unreached fails (as `check coverage` does)."""
     progress: Progress | None = field(default=None, compare=False)
     """Called by the engine as the check advances (see the module docstring)."""
 
@@ -76,6 +84,13 @@ def check_spec(
         progress=options.progress,
         memory_mb=options.memory_mb,
     )
+    found = None
+    if options.coverage and outcome.verdict == Verdict.SAFE:
+        found = measure(define(spec), bound, deadline, full=options.full_coverage)
+    strict = options.strict or spec.strict
+    met = expectation_met(spec, outcome)
+    if strict and found is not None and found.vacuous:
+        met = False
     elapsed = time.monotonic() - start
     return CheckResult(
         spec=spec,
@@ -86,10 +101,12 @@ def check_spec(
         bound=bound,
         trace=outcome.trace,
         expected_trace=outcome.expected_trace,
-        expectation_met=expectation_met(spec, outcome),
+        expectation_met=met,
         message=_message(outcome, bound),
         time_s=elapsed,
         stats=outcome.stats,
+        coverage=found,
+        strict=strict,
     )
 
 

@@ -148,6 +148,12 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="Z3's random seed (default 0)"
     )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="a safe verdict that leaves statements, assertions or awaits unreached "
+        "fails (exit 1), as `check coverage` in a spec asks",
+    )
 
 
 def options_from(ns: argparse.Namespace) -> Options:
@@ -159,6 +165,7 @@ def options_from(ns: argparse.Namespace) -> Options:
         memory_mb=ns.memory,
         models_dirs=tuple(ns.models),
         seed=ns.seed,
+        strict=ns.strict,
     )
 
 

@@ -95,9 +95,12 @@ class _SpecChecker:
                     ir.Never(exprs.expect_type(n.cond, Scope(None, {}), "bool"), n.span)
                 )
         properties = set(ir.DEFAULT_PROPERTIES)
+        strict = False
         for pl in (i for i in items if isinstance(i, ast.PropertyList)):
             for p in pl.props:
-                if self._property(p):
+                if p.name == ir.STRICT_CHECK:
+                    strict = pl.enable
+                elif self._property(p):
                     (properties.add if pl.enable else properties.discard)(p.name)
         bound = ir.DEFAULT_BOUND
         for b in [i for i in items if isinstance(i, ast.BoundDecl)][:1]:
@@ -129,6 +132,7 @@ class _SpecChecker:
             bound,
             expect,
             self.source,
+            strict,
         )
 
     def _thread_names(self, threads: Sequence[ast.ThreadDecl]) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
-from . import __version__, explore, matrix, tools
+from . import __version__, carry, explore, matrix, outcomes, replay, tools
 from .api import check_file, spec_files
 from .arguments import (
     RENDERED,
@@ -109,9 +109,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--trace",
-        choices=("text", "mermaid", "dot"),
+        choices=("text", "full", "mermaid", "dot"),
         help="how to show a violating schedule: a table (text, the default), "
+        "the table and the state's values at every step (full), "
         "a Mermaid sequence diagram or a Graphviz chart",
+    )
+    p.add_argument(
+        "--all-values",
+        action="store_true",
+        help="with --trace full or --json: every value of the state at each step, "
+        "not only what the step changed",
     )
     p.add_argument(
         "-o",
@@ -120,6 +127,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="write the picture of the schedule to FILE (.svg/.png/.pdf rendered "
         "by Graphviz, .dot, .mmd, .md); with several violations, one file each",
+    )
+    p.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list everything the runs of a safe check never did: statements, "
+        "assertions, awaits, never conjuncts, model transitions and ops",
     )
     p.add_argument(
         "-q", "--quiet", action="store_true", help="print only the summary lines"
@@ -187,6 +200,30 @@ COMMANDS = (
         matrix.add_arguments,
         matrix.run_matrix,
         matrix.MATRIX_HELP,
+    ),
+    Command(
+        "carry",
+        "pagecheck carry SPEC...",
+        "which lines of a safe spec carry its proof",
+        carry.add_arguments,
+        carry.run_carry,
+        carry.CARRY_HELP,
+    ),
+    Command(
+        "replay",
+        "pagecheck replay SPEC [TRACE.json] [--schedule S]",
+        "re-run a saved trace or a given schedule, every state shown",
+        replay.add_arguments,
+        replay.run_replay,
+        replay.REPLAY_HELP,
+    ),
+    Command(
+        "outcomes",
+        "pagecheck outcomes SPEC",
+        "every reachable final state, with a shortest run to each",
+        outcomes.add_arguments,
+        outcomes.run_outcomes,
+        outcomes.OUTCOMES_HELP,
     ),
 )
 COMMAND_NAMES = tuple(c.name for c in COMMANDS)
@@ -278,6 +315,10 @@ def _choose_output(ns: argparse.Namespace) -> _Output | str:
     """The picture settings, or a usage error message."""
     trace = ns.trace
     path: Path | None = ns.output
+    if trace == "full":
+        if path is not None:
+            return "--trace full is text on stdout; -o FILE takes --trace dot|mermaid"
+        return _Output("full")
     if path is None:
         if ns.json and trace in ("mermaid", "dot"):
             return (
@@ -324,8 +365,8 @@ def _check(
     from .report.progress import live_progress
 
     progress = live_progress(err)
-    options = replace(options_from(ns), progress=progress)
-    text_report = output.file is not None or output.fmt == "text"
+    options = replace(options_from(ns), progress=progress, full_coverage=ns.coverage)
+    text_report = output.file is not None or output.fmt in ("text", "full")
     color = text_report and _use_color(ns, out)
     results: list[CheckResult] = []
     errors: list[Diagnostic] = []
@@ -373,12 +414,17 @@ def _check(
                 quiet=ns.quiet,
                 color=color,
                 out=out,
+                coverage=ns.coverage,
+                every=ns.all_values,
             )
     if ns.json:
         from .report.json import render_json
 
         versions = {"pagecheck": __version__, "z3": z3_version()}
-        print(render_json(results, errors, versions=versions, seed=ns.seed), file=out)
+        document = render_json(
+            results, errors, versions=versions, seed=ns.seed, every=ns.all_values
+        )
+        print(document, file=out)
     if output.file is not None:
         status = _write_pictures(output, pictures, err)
         if status:
@@ -395,7 +441,7 @@ def _input_error(
 
 
 def _picture(result: CheckResult, fmt: str) -> str | None:
-    if result.trace is None or fmt == "text":
+    if result.trace is None or fmt in ("text", "full"):
         return None
     if fmt == "dot":
         from .report.msc import trace_to_dot
@@ -414,14 +460,23 @@ def _print_result(
     quiet: bool,
     color: bool,
     out: TextIO,
+    coverage: bool = False,
+    every: bool = False,
 ) -> None:
     from .report import text
 
-    if output.file is not None or output.fmt == "text":
+    if output.file is not None or output.fmt in ("text", "full"):
         if quiet:
             print(text.summary_line(result, color=color), file=out)
         else:
-            print(text.render_result(result, color=color), file=out)
+            report = text.render_result(
+                result,
+                color=color,
+                coverage=coverage,
+                full=output.fmt == "full",
+                every=every,
+            )
+            print(report, file=out)
     elif output.fmt == "dot":  # DOT on stdout: summaries as comments
         print(f"// {text.summary_line(result)}", file=out)
         if picture is not None and not quiet:

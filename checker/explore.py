@@ -515,7 +515,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_explore(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """`pagecheck explore SPEC --move OP [options]`, parsed by `add_arguments`."""
-    options = options_from(ns)
+    # the table shows no coverage: search for it only where --strict needs it
+    options = replace(options_from(ns), coverage=ns.strict)
     name = str(ns.spec)
     try:
         moves = explore(

@@ -26,6 +26,9 @@ PROPERTIES: tuple[str, ...] = (
     "fault",
 )
 DEFAULT_PROPERTIES = frozenset({"assertion", "never", "silent-loss", "undefined"})
+#: `check coverage`: not a property of runs but of the check; a `safe` that leaves
+#: statements, assertions or awaits unreached then fails its expectation.
+STRICT_CHECK = "coverage"
 
 # --------------------------------------------------------------------------- model
 
@@ -453,6 +456,8 @@ class Spec:
     bound: int
     expect: Expect | None
     source: SourceFile = field(compare=False, repr=False)
+    strict: bool = False
+    """`check coverage`: a `safe` that leaves statements unreached fails."""
 
     def page_index(self, name: str) -> int:
         return next(i for i, p in enumerate(self.pages) if p.name == name)

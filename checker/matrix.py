@@ -357,7 +357,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_matrix(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """`pagecheck matrix SPECS... --model M ...`, parsed by `add_arguments`."""
     models = [m for given in ns.against for m in given.split(",") if m]
-    options = options_from(ns)
+    # the table shows no coverage: search for it only where --strict needs it
+    options = replace(options_from(ns), coverage=ns.strict)
     specs: list[Path] = []
     errors: list[str] = []
     for path in ns.specs:

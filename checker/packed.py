@@ -48,6 +48,8 @@ class PackedStep:
         self, definition: StepDefinition, steps: int, *, max_int_bits: int | None = None
     ) -> None:
         self.definition = definition
+        self.steps = steps
+        self.max_int_bits = max_int_bits
         layout = definition.layout
         self.int_bits = int_width(definition.spec, steps)
         if max_int_bits is not None:
@@ -110,6 +112,20 @@ class PackedStep:
                 out.append(raw)
         return tuple(out)
 
+    def predicates(self, terms: Sequence[T.Term]) -> list[Callable[[int], bool]]:
+        """Each term compiled to a test of a packed state (coverage asks which moves
+        a state enables without taking them)."""
+        lines = []
+        for k, term in enumerate(terms):
+            writer = _Writer(self)
+            body = writer.expr(term)
+            lines.append(f"def test{k}(s):")
+            lines += [f"    {writer.read(slot)}" for slot in sorted(writer.used)]
+            lines.append(f"    return {body}")
+        namespace: dict[str, object] = {}
+        exec(compile("\n".join(lines) + "\n", "<tests>", "exec"), namespace)
+        return [namespace[f"test{k}"] for k in range(len(terms))]  # type: ignore[misc]
+
     def deadlocked(self, s: int) -> bool:
         """Some thread is running and no move is enabled (language reference §3)."""
         layout = self.definition.layout
@@ -142,6 +158,36 @@ def _dispatch(d: StepDefinition, fields: Sequence[Field], table: str) -> list[st
             f"        {table}{t}[x >> {status.width}](s, out, bad)",
         ]
     return [*lines, "    host(s, out, bad)", ""]
+
+
+#: Step functions compiled lately, newest last: the explicit engine and the coverage
+#: search of one check share one.
+_compiled: list[PackedStep] = []
+
+
+def compiled(
+    definition: StepDefinition, steps: int, *, max_int_bits: int | None = None
+) -> PackedStep:
+    """`PackedStep(definition, steps, max_int_bits=...)`, or the same one compiled
+    lately."""
+    for p in _compiled:
+        if p.definition is definition and (p.steps, p.max_int_bits) == (
+            steps,
+            max_int_bits,
+        ):
+            return p
+    packed = PackedStep(definition, steps, max_int_bits=max_int_bits)
+    _compiled[:] = [*_compiled[-1:], packed]
+    return packed
+
+
+def compiled_for(definition: StepDefinition, steps: int) -> PackedStep:
+    """The step function compiled lately for `definition` and `steps`, at whatever
+    width; else one compiled at full width."""
+    for p in reversed(_compiled):
+        if p.definition is definition and p.steps == steps:
+            return p
+    return compiled(definition, steps)
 
 
 def _host_pages(d: StepDefinition) -> dict[int, list[Move]]:

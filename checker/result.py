@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from . import ir
+from .coverage import Coverage
 from .trace import Trace
 
 
@@ -59,6 +60,19 @@ class CheckResult:
     message: str
     time_s: float
     stats: Stats
+    coverage: Coverage | None = None
+    """What the runs never did; measured for `safe` verdicts (see `coverage.py`)."""
+    strict: bool = False
+    """`--strict` or `check coverage`: a vacuous `safe` fails its expectation."""
+
+    @property
+    def vacuous(self) -> bool:
+        """A `safe` that left statements, assertions or awaits unreached."""
+        return (
+            self.verdict == Verdict.SAFE
+            and self.coverage is not None
+            and bool(self.coverage.vacuous)
+        )
 
     @property
     def prop(self) -> str | None:

@@ -156,6 +156,7 @@ class EventTerms:
     after: Term | None = None
     target: str | None = None
     assigned: Term | None = None
+    transition: int | None = None  # the model transition an op took (coverage)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +207,20 @@ class StepDefinition:
         )
 
 
+#: The last definition made, with its spec: a check defines its spec's steps once for
+#: the engine and once for the coverage search, which then share one definition.
+_last: list[StepDefinition] = []
+
+
 def define(spec: ir.Spec) -> StepDefinition:
     """Execute every instruction of `spec` symbolically; see the module docstring."""
+    if _last and _last[0].spec is spec:
+        return _last[0]
+    _last[:] = [_define(spec)]
+    return _last[0]
+
+
+def _define(spec: ir.Spec) -> StepDefinition:
     layout = Layout.of(spec)
     executor = _Executor(spec, layout)
     moves: list[Move] = []
@@ -809,6 +822,7 @@ class _Executor:
                     after,
                     target.name if target is not None else None,
                     result if target is not None else None,
+                    next(i for i, t in enumerate(model.transitions) if t is tr),
                 )
             )
             if instr is None:

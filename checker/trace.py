@@ -31,6 +31,16 @@ class Trace:
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """A run that need not end in a violation: a replayed trace, a given schedule,
+    the way to an outcome."""
+
+    initial: GlobalState
+    steps: tuple[Successor, ...]
+    violation: Violation | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class StepClaim:
     """What an engine claims one step did: which move it took and where it led."""
 
@@ -84,6 +94,11 @@ def replay(
     return explained(Trace(initial, tuple(steps), final), sem)
 
 
+NEVER_HELD_DATA = (
+    "the page never held data (it was declared without a value and never written)"
+)
+
+
 def explained(trace: Trace, sem: Semantics) -> Trace:
     """The trace, its message saying so when a read found a page that never held data
     (declared without a value and never written) rather than one whose content was
@@ -99,8 +114,7 @@ def explained(trace: Trace, sem: Semantics) -> Trace:
         return trace
     message = (
         f"read of page {sem.spec.pages[page].name} in state "
-        f"{sem.model.state_name(read.before)} returned 0: the page never held data "
-        "(it was declared without a value and never written)"
+        f"{sem.model.state_name(read.before)} returned 0: {NEVER_HELD_DATA}"
     )
     violation = Violation(trace.violation.prop, message, trace.violation.span)
     return Trace(trace.initial, trace.steps, violation)

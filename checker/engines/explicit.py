@@ -39,7 +39,7 @@ from typing import Protocol
 
 from .. import ir
 from ..errors import InternalError, LimitReached
-from ..packed import PackedStep, WidthExceeded
+from ..packed import PackedStep, WidthExceeded, compiled
 from ..progress import Progress, ProgressInfo
 from ..reduction import LocalSteps, Stubborn, local_steps, run_bound
 from ..result import EngineOutcome, Stats, Verdict
@@ -479,10 +479,10 @@ def check_explicit(
         )
     options = _Reductions(reduction, symmetry, local_steps)
     try:
-        packed = PackedStep(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
+        packed = compiled(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
     except WidthExceeded:
-        packed = PackedStep(sem.definition, bound + 1)
+        packed = compiled(sem.definition, bound + 1)
         return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
 
 

@@ -27,10 +27,14 @@ from .. import ir
 from ..errors import Diagnostic
 from ..result import CheckResult
 from ..semantics import Event, Successor
-from ..trace import Trace
+from ..trace import Run, Trace
+from .states import changes, state_values
 from .steps import actor_name
 
 SCHEMA_VERSION = 1
+#: The version of a trace step's fields beyond the reference's (`line`, `changes`,
+#: `state`, `events`), which `pagecheck replay` reads; see docs/reference.md.
+TRACE_SCHEMA_VERSION = 1
 
 
 def step_json(spec: ir.Spec, n: int, step: Successor) -> dict[str, Any]:
@@ -96,13 +100,27 @@ def _value(spec: ir.Spec, e: Event) -> Any:
     return e.assigned
 
 
-def trace_json(spec: ir.Spec, trace: Trace | None) -> list[dict[str, Any]]:
+def trace_json(
+    spec: ir.Spec, trace: Trace | Run | None, *, every: bool = False
+) -> list[dict[str, Any]]:
+    """The steps, each with `changes` (the values it changed) and, with `every`,
+    `state` (every value after it)."""
     if trace is None:
         return []
-    return [step_json(spec, n, s) for n, s in enumerate(trace.steps, start=1)]
+    out = []
+    before = state_values(spec, trace.initial)
+    for n, s in enumerate(trace.steps, start=1):
+        step = step_json(spec, n, s)
+        after = state_values(spec, s.state)
+        step["changes"] = changes(before, after)
+        if every:
+            step["state"] = after
+        out.append(step)
+        before = after
+    return out
 
 
-def result_json(r: CheckResult) -> dict[str, Any]:
+def result_json(r: CheckResult, *, every: bool = False) -> dict[str, Any]:
     spec = r.spec
     out: dict[str, Any] = {
         "file": r.file,
@@ -115,7 +133,7 @@ def result_json(r: CheckResult) -> dict[str, Any]:
         "expect": spec.expect.describe() if spec.expect else None,
         "expectation_met": r.expectation_met,
         "time_s": round(r.time_s, 3),
-        "trace": trace_json(spec, r.trace),
+        "trace": trace_json(spec, r.trace, every=every),
         "engine": r.engine,
         "length": r.trace.length if r.trace is not None else None,
         "location": None,
@@ -123,9 +141,11 @@ def result_json(r: CheckResult) -> dict[str, Any]:
     if r.trace is not None and r.trace.violation.span is not None:
         span = r.trace.violation.span
         out["location"] = {"file": span.file, "line": span.line, "col": span.col}
+    if r.trace is not None:
+        out["initial_state"] = state_values(spec, r.trace.initial)
     if r.expected_trace is not None:
         out["expected_property"] = r.expected_trace.violation.prop
-        out["expected_trace"] = trace_json(spec, r.expected_trace)
+        out["expected_trace"] = trace_json(spec, r.expected_trace, every=every)
     counters = (
         ("states", r.stats.states),
         ("transitions", r.stats.transitions),
@@ -135,7 +155,32 @@ def result_json(r: CheckResult) -> dict[str, Any]:
         ("reduction", r.stats.reduction),
     )
     out["stats"] = {k: v for k, v in counters if v is not None}
+    out["coverage"] = coverage_json(r)
     return out
+
+
+def coverage_json(r: CheckResult) -> dict[str, Any] | None:
+    """What the runs never did (null unless the verdict is safe): `vacuous` is true
+    when statements, assertions or awaits are among the `unreached` items; `full`
+    when transitions and ops were measured too (`--coverage`)."""
+    c = r.coverage
+    if c is None:
+        return None
+    return {
+        "vacuous": bool(c.vacuous),
+        "finished": c.finished,
+        "full": c.full,
+        "states": c.states,
+        "unreached": [
+            {
+                "kind": i.kind,
+                "text": i.text,
+                "line": i.span.line if i.span is not None else None,
+                "file": i.span.file if i.span is not None else None,
+            }
+            for i in c.unreached
+        ],
+    }
 
 
 def error_json(d: Diagnostic) -> dict[str, Any]:
@@ -155,14 +200,17 @@ def render_json(
     *,
     versions: dict[str, str],
     seed: int,
+    every: bool = False,
 ) -> str:
-    """The whole document, indented, without a trailing newline."""
+    """The whole document, indented, without a trailing newline; `every`: each trace
+    step carries every value of the state after it."""
     doc = {
         "schema_version": SCHEMA_VERSION,
+        "trace_schema_version": TRACE_SCHEMA_VERSION,
         "pagecheck_version": versions.get("pagecheck"),
         "z3_version": versions.get("z3"),
         "seed": seed,
-        "results": [result_json(r) for r in results],
+        "results": [result_json(r, every=every) for r in results],
         "errors": [error_json(d) for d in errors],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..semantics import HOST, Event, GlobalState, PageVal, Successor, Violation
-from ..trace import Trace
+from ..trace import Run, Trace
 
 HOST_COLUMN = "host"
 """The column (participant) of asynchronous host actions."""
@@ -62,7 +62,7 @@ def actor_name(spec: ir.Spec, actor: int) -> str:
     return HOST_COLUMN if actor == HOST else spec.threads[actor].name
 
 
-def step_views(spec: ir.Spec, trace: Trace) -> list[StepView]:
+def step_views(spec: ir.Spec, trace: Trace | Run) -> list[StepView]:
     views = []
     before = trace.initial
     for n, step in enumerate(trace.steps, start=1):

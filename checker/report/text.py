@@ -19,7 +19,8 @@ from ..errors import plural
 from ..result import CheckResult, Verdict
 from ..semantics import GlobalState, Status
 from ..source import Span
-from ..trace import Trace
+from ..trace import Run, Trace
+from .states import state_lines
 from .steps import (
     StepView,
     columns,
@@ -65,8 +66,35 @@ def summary_line(r: CheckResult, *, color: bool = False) -> str:
     line = f"{r.file}: {what} ({r.time_s:.2f}s)"
     if not r.expectation_met and r.verdict != Verdict.UNKNOWN:
         expected = r.spec.expect.describe() if r.spec.expect else "safe"
+        if r.strict and r.vacuous:
+            expected += ", with every statement reached (strict)"
         line += "  " + paint(f"[FAIL: expected {expected}]", _RED, _BOLD)
     return line
+
+
+def coverage_lines(r: CheckResult, *, every: bool = False) -> list[str]:
+    """The vacuity warning under a `safe` verdict; with `every`, each item the runs
+    never reached."""
+    c = r.coverage
+    if c is None:
+        return []
+    items = c.unreached if every else c.vacuous
+    lines = []
+    if c.vacuous:
+        n = len(c.vacuous)
+        lines.append(
+            f"warning: vacuous: {n} {plural(n, 'statement')} no run reached; "
+            "the proof says nothing about them"
+        )
+    elif every:
+        lines.append("coverage: every statement was reached")
+    lines += [f"  {item.kind}: {item.describe()}" for item in items]
+    if not c.finished and (items or every):
+        lines.append(
+            f"  (coverage stopped by the time limit after {c.states:,} states; "
+            "a longer search may reach these)"
+        )
+    return lines
 
 
 _REDUCTIONS = {
@@ -100,16 +128,29 @@ def how_line(r: CheckResult) -> str:
     return ""
 
 
-def render_result(r: CheckResult, *, color: bool = False) -> str:
-    """The full report of one result (no trailing newline)."""
+def render_result(
+    r: CheckResult,
+    *,
+    color: bool = False,
+    coverage: bool = False,
+    full: bool = False,
+    every: bool = False,
+) -> str:
+    """The full report of one result (no trailing newline); `coverage`: every item
+    the runs never reached, not only the vacuity warning; `full`: the values of the
+    state at each step of a violation (what changed, or with `every` all of them)."""
     paint = _Paint(color)
     lines = [summary_line(r, color=color)]
     if r.trace is None:
         how = how_line(r)
         if how:
             lines.append("  " + how)
+        for k, line in enumerate(coverage_lines(r, every=coverage)):
+            lines.append("  " + (paint(line, _YELLOW, _BOLD) if k == 0 else line))
         return "\n".join(lines)
     lines.extend(_violation_lines(r.spec, r.trace, paint))
+    if full:
+        lines += ["  " + line for line in state_lines(r.spec, r.trace, every=every)]
     if r.expected_trace is not None:
         expected = r.expected_trace
         lines.append(
@@ -117,6 +158,10 @@ def render_result(r: CheckResult, *, color: bool = False) -> str:
             f"in {_steps(expected.length)}:"
         )
         lines.extend(_violation_lines(r.spec, expected, paint))
+        if full:
+            lines += [
+                "  " + line for line in state_lines(r.spec, expected, every=every)
+            ]
     return "\n".join(lines)
 
 
@@ -176,7 +221,7 @@ def _blocked_threads(spec: ir.Spec, state: GlobalState, paint: _Paint) -> list[s
 
 
 def schedule_table(
-    spec: ir.Spec, trace: Trace, paint: _Paint | None = None
+    spec: ir.Spec, trace: Trace | Run, paint: _Paint | None = None
 ) -> list[str]:
     """The schedule: a column per actor, a row per step, the violating step marked."""
     paint = paint or _Paint(False)

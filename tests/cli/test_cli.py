@@ -298,6 +298,7 @@ def test_json_document(specs: Path) -> None:
     doc = json.loads(r.out)
     assert list(doc) == [
         "schema_version",
+        "trace_schema_version",
         "pagecheck_version",
         "z3_version",
         "seed",
@@ -333,7 +334,13 @@ def test_json_document(specs: Path) -> None:
         "before",
         "after",
         "line",
+        "changes",
     ]
+    assert step.pop("changes") == {
+        "p0.state": "Ur",
+        "cpu1.pc": "end",
+        "cpu1.status": "done",
+    }
     assert step == {
         "step": 3,
         "thread": "cpu1",

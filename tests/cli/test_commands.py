@@ -111,9 +111,10 @@ def test_help_lists_every_command() -> None:
     status, out, _ = run("--help")
     assert status == 0
     assert out.startswith("usage: pagecheck ")
-    for name in ("lint", "graph", "explore", "matrix"):
+    names = ("lint", "graph", "explore", "matrix", "carry", "replay", "outcomes")
+    for name in names:
         assert f"\n  pagecheck {name} " in out
-    assert COMMAND_NAMES == ("check", "lint", "graph", "explore", "matrix")
+    assert ("check", *names) == COMMAND_NAMES
 
 
 @pytest.mark.slow

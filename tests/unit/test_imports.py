@@ -122,6 +122,7 @@ CORE = [
     "reduction",  # independence of moves: partial-order reduction, local steps
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
+    "coverage",  # what the runs of a check never did
     "progress",  # what engines report while they run
     "result",  # verdicts and results
     "engines.explicit",

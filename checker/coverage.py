@@ -1,0 +1,269 @@
+"""Coverage: what the runs of a check never did, and whether a `safe` is vacuous.
+
+A `safe` verdict says no run violates; it says nothing if the assertions were never
+evaluated. This module searches the reachable states within the bound once more,
+breadth-first over packed states and without any reduction (a reduced search skips
+states, so it cannot tell what never happens), and records which moves of the step
+definition fire. From the moves it derives the unreached items of the spec:
+statements never executed, `assert`s never evaluated, `await`s never passed, `never`
+conditions one of whose conjuncts never held and, when asked (`full`), model
+transitions never fired and ops never called. Both engines' results get their
+coverage from here, so it is the same whichever engine answered. The search stops as
+soon as every item it measures is covered, so a spec without coverage problems pays
+for the states up to that point only; transitions are left to `full` because a model
+usually has some that a spec never fires, which would make every search run to the
+end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import ir
+from . import terms as T
+from .packed import PackedStep, WidthExceeded, compiled, compiled_for
+from .source import Span
+from .step import Move, StepDefinition
+
+#: Kinds of unreached items; the first three make a `safe` vacuous.
+KINDS = ("statement", "assert", "await", "never", "transition", "op")
+VACUOUS_KINDS = frozenset(KINDS[:3])
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One thing the runs never did: its kind, how people name it, where it is."""
+
+    kind: str
+    text: str
+    span: Span | None
+
+    def describe(self) -> str:
+        """The text after where it is: `line N` in the spec, `FILE:N` in a model."""
+        if self.span is None:
+            return self.text
+        if self.kind == "transition":
+            return f"{self.span.file}:{self.span.line}: {self.text}"
+        return f"line {self.span.line}: {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """What a check's runs never did. `finished` is False when a limit stopped the
+    search first; then `unreached` may hold items a longer search would reach."""
+
+    unreached: tuple[Item, ...]
+    finished: bool
+    states: int
+    full: bool = False
+    """Whether transitions and ops were measured too (`--coverage`)."""
+
+    @property
+    def vacuous(self) -> tuple[Item, ...]:
+        """Statements, assertions and awaits no run reached: a `safe` says nothing
+        about them."""
+        return tuple(i for i in self.unreached if i.kind in VACUOUS_KINDS)
+
+
+def measure(
+    definition: StepDefinition, bound: int, deadline: float, *, full: bool = False
+) -> Coverage:
+    """Search the states reachable within `bound` steps until every item is covered,
+    the states run out, or `deadline` (time.monotonic) passes. Without `full`, only
+    what makes a `safe` vacuous and `never` conjuncts are measured (transitions and
+    ops need the whole state space whenever one of them never fires)."""
+    try:
+        return _measure(compiled_for(definition, bound + 1), bound, deadline, full)
+    except WidthExceeded:  # the engine's narrow fields: search again at full width
+        return _measure(compiled(definition, bound + 1), bound, deadline, full)
+
+
+def _measure(packed: PackedStep, bound: int, deadline: float, full: bool) -> Coverage:
+    definition = packed.definition
+    pending: dict[tuple[int, int], list[_Pending]] = {}
+    for t, per_pc in enumerate(definition.by_pc):
+        for pc, moves in enumerate(per_pc):
+            here = [_pending(m, full) for m in moves if m.violation is None]
+            if here:
+                pending[(t, pc)] = here
+    host = [_pending(m, full) for m in definition.host_moves] if full else []
+    targets = {x for xs in [*pending.values(), host] for p in xs for x in p.targets}
+    conjuncts = _never_conjuncts(definition)
+    candidates = [*(x for xs in pending.values() for x in xs), *host]
+    compiled_tests = packed.predicates(
+        [definition.moves[p.index].condition for p in candidates]
+        + [c for _, c, _ in conjuncts]
+    )
+    tests = {p.index: t for p, t in zip(candidates, compiled_tests, strict=False)}
+    premise_tests = compiled_tests[len(candidates) :]
+    fired: set[int] = set()
+    covered: set[object] = set()
+    held: set[int] = set()
+    start = packed.pack(definition.initial)
+    seen = {start}
+    frontier = [start]
+    depth = 0
+    finished = True
+    out: list[int] = []
+    bad: list[int] = []
+
+    def result(done: bool) -> Coverage:
+        return Coverage(
+            _unreached(definition, fired, held, full), done, len(seen), full
+        )
+
+    while frontier:
+        if time.monotonic() > deadline:
+            finished = False
+            break
+        nxt: list[int] = []
+        for s in frontier:
+            for k, test in enumerate(premise_tests):
+                if k not in held and test(s):
+                    held.add(k)
+            if depth == bound or packed.never(s) >= 0:
+                continue
+            for t, pc in enumerate(packed.control(s)):
+                waiting = pending.get((t, pc)) if pc >= 0 else None
+                if waiting:
+                    _fire(waiting, tests, s, fired, covered)
+            if host:
+                _fire(host, tests, s, fired, covered)
+            if len(covered) == len(targets) and len(held) == len(conjuncts):
+                return result(True)
+            out.clear()
+            bad.clear()
+            packed.expand(s, out, bad)
+            for n in out:
+                if n not in seen:
+                    seen.add(n)
+                    nxt.append(n)
+        frontier = nxt
+        depth += 1
+    return result(finished)
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A move not yet seen to fire, and what its firing would cover: the statements
+    it executes and, when measuring everything, the transitions it takes."""
+
+    index: int
+    targets: frozenset[object]
+
+
+def _pending(move: Move, full: bool) -> _Pending:
+    targets: set[object] = {e.span for e in move.events if e.span is not None}
+    if full:
+        targets |= {e.transition for e in move.events if e.transition is not None}
+    return _Pending(move.index, frozenset(targets))
+
+
+def _fire(
+    moves: list[_Pending],
+    tests: dict[int, Callable[[int], bool]],
+    s: int,
+    fired: set[int],
+    covered: set[object],
+) -> None:
+    """Drop from `moves` those whose targets are covered, and fire those `s`
+    enables."""
+    for entry in list(moves):
+        if entry.targets <= covered:
+            moves.remove(entry)
+        elif tests[entry.index](s):
+            fired.add(entry.index)
+            covered |= entry.targets
+            moves.remove(entry)
+
+
+def _never_conjuncts(d: StepDefinition) -> list[tuple[int, T.Term, str]]:
+    """Per `never A and B ...` of two or more conjuncts: each conjunct's term and
+    text. A conjunct that holds in no reached state makes the condition unreachable
+    for a reason that has nothing to do with the race it describes."""
+    if "never" not in d.spec.properties:
+        return []
+    out = []
+    for k, ((term, _), never) in enumerate(zip(d.nevers, d.spec.nevers, strict=True)):
+        parts = _and_parts(never.cond)
+        if len(parts) < 2 or not isinstance(term, T.And):
+            continue
+        if len(term.operands) != len(parts):
+            continue
+        for x, part in zip(term.operands, parts, strict=True):
+            text = part.span.one_line() if part.span is not None else str(x)
+            out.append((k, x, text))
+    return out
+
+
+def _and_parts(e: ir.Expr) -> list[ir.Expr]:
+    if isinstance(e, ir.BoolOp) and e.op == "and":
+        return _and_parts(e.left) + _and_parts(e.right)
+    return [e]
+
+
+def _unreached(
+    d: StepDefinition, fired: set[int], held: set[int], full: bool
+) -> tuple[Item, ...]:
+    spec = d.spec
+    moves = [d.moves[i] for i in sorted(fired)]
+    spans = {e.span for m in moves for e in m.events if e.span is not None}
+    transitions = {e.transition for m in moves for e in m.events}
+    called = {e.kind for m in moves for e in m.events if e.page is not None}
+    items: list[Item] = []
+    for thread in spec.threads:
+        for instr in thread.instrs:
+            if instr.span in spans:
+                continue
+            items.append(_instr_item(thread, instr))
+    for k, (n, _, text) in enumerate(_never_conjuncts(d)):
+        if k not in held:
+            items.append(
+                Item(
+                    "never",
+                    f"`never {spec.nevers[n].cond.span.one_line()}`: "
+                    f"`{text}` never held",
+                    spec.nevers[n].span,
+                )
+            )
+    if not full:
+        return tuple(items)
+    used = {e.kind for m in d.moves for e in m.events if e.page is not None}
+    model = spec.model
+    for i, tr in enumerate(model.transitions):
+        if tr.op in used and i not in transitions:
+            items.append(Item("transition", _transition_text(model, tr), tr.span))
+    for op in model.ops:
+        if op.name not in called:
+            items.append(Item("op", f"{op.kind} {op.name} never happened", None))
+    return tuple(items)
+
+
+def _instr_item(thread: ir.Thread, instr: ir.Instr) -> Item:
+    text = f"{thread.name}: `{first_line(instr.span)}`"
+    match instr:
+        case ir.AssertInstr():
+            return Item("assert", f"{text} never evaluated", instr.span)
+        case ir.AwaitInstr():
+            return Item("await", f"{text} never passed", instr.span)
+        case ir.AtomicInstr(guard=guard) if guard is not None:
+            return Item("await", f"{text} never passed", instr.span)
+    return Item("statement", f"{text} never executed", instr.span)
+
+
+def first_line(span: Span) -> str:
+    """A statement as people name it: its first line, without a comment or the `{`
+    that opens its block."""
+    line = span.source.line(span.line)[span.col - 1 :]
+    if span.end_line == span.line:
+        line = line[: span.end_col - span.col]
+    return " ".join(line.split("#")[0].split()).removesuffix("{").rstrip()
+
+
+def _transition_text(model: ir.Model, tr: ir.Transition) -> str:
+    sources = ", ".join(model.state_name(s) for s in sorted(tr.sources))
+    target = "same" if tr.target is None else model.state_name(tr.target)
+    args = "".join(f"({k}={v})" for k, v in tr.args)
+    return f"transition {sources} -> {target} on {tr.op}{args} never fired"

@@ -1,0 +1,83 @@
+"""Full-state traces: every value of the global state at every step of a run.
+
+Stage: reporters. Input: a checked spec and a run (`Trace` or `Run`); output: named
+values, as text lines (`--trace full`) and as JSON objects (the trace's `state` and
+`changes`). A value is named as a slot is (`p0.state`, `p0.data`, `p0.valid`,
+`p0.warned`, `p0.FLAG`, a shared variable by its name, `cpu0.pc`, `cpu0.status`,
+`cpu0.LOCAL`). A thread's `pc` is the line of the statement it runs next, or `end`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from .. import ir
+from ..semantics import GlobalState, Status
+from ..trace import Run, Trace
+
+_STATUS = {s.value: s.name.lower() for s in Status}
+
+
+def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
+    """Every value of `state` by name, in layout order; JSON-ready."""
+    model = spec.model
+    out: dict[str, Any] = {}
+    for page, pv in zip(spec.pages, state.pages, strict=True):
+        out[f"{page.name}.state"] = model.state_name(pv.state)
+        out[f"{page.name}.data"] = pv.data
+        out[f"{page.name}.valid"] = pv.valid
+        out[f"{page.name}.warned"] = pv.warned
+        for k, flag in enumerate(model.flags):
+            out[f"{page.name}.{flag}"] = bool(pv.flags >> k & 1)
+    for var, value in zip(spec.vars, state.vars, strict=True):
+        out[var.name] = value
+    for thread, tv in zip(spec.threads, state.threads, strict=True):
+        out[f"{thread.name}.pc"] = _line_of(thread, tv.pc)
+        out[f"{thread.name}.status"] = _STATUS[tv.status]
+        for (name, ty), local in zip(thread.locals, tv.locals, strict=True):
+            shown = model.state_name(int(local)) if ty == "state" else local
+            out[f"{thread.name}.{name}"] = shown
+    return out
+
+
+def _line_of(thread: ir.Thread, pc: int) -> int | str:
+    """The line of the statement at `pc`, or `end`."""
+    return thread.instrs[pc].span.line if pc < thread.end else "end"
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The values that differ, with their new values."""
+    return {k: v for k, v in after.items() if before[k] != v}
+
+
+def state_lines(spec: ir.Spec, run: Trace | Run, *, every: bool = False) -> list[str]:
+    """The run's states as text: the start in full, then per step what changed (or,
+    with `every`, every value)."""
+    states = [run.initial, *(s.state for s in run.steps)]
+    values = [state_values(spec, s) for s in states]
+    title = "every value at each step" if every else "what each step changed"
+    lines = [f"states ({title}):"]
+    lines += _entry("start", values[0])
+    for n in range(1, len(values)):
+        shown = values[n] if every else changes(values[n - 1], values[n])
+        lines += _entry(str(n), shown)
+    return lines
+
+
+def _entry(label: str, values: dict[str, Any]) -> list[str]:
+    text = " ".join(f"{k}={_text(v)}" for k, v in values.items()) or "(no change)"
+    head = f"{label:>6}  "
+    return textwrap.wrap(
+        text,
+        width=88,
+        initial_indent=head,
+        subsequent_indent=" " * len(head),
+        break_on_hyphens=False,
+    )
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
