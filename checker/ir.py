@@ -68,10 +68,12 @@ class Op:
     sets: int  # bit mask over the model's flags, applied when the op completes
     clears: int
     span: Span = SPAN
+    stores: bool = False  # declared `stores`: an access that carries a value
 
     @property
     def is_write(self) -> bool:
-        return self.kind == "access" and self.name == "write"
+        """The access stores a value: `write`, or any access declared `stores`."""
+        return self.kind == "access" and (self.name == "write" or self.stores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +331,7 @@ class OpInstr:
     handler: int | None
     next: int
     span: Span = SPAN
+    whole: bool = False  # a store that overwrites the whole page (`whole write(...)`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,9 +123,16 @@ class ThreadLowering:
                 self._emit_op(
                     call, target, handler, pc, nxt, in_atomic=in_atomic, span=s.span
                 )
-            case ast.ExprStmt(call, handler):
+            case ast.ExprStmt(call, handler, _, whole):
                 self._emit_op(
-                    call, None, handler, pc, nxt, in_atomic=in_atomic, span=s.span
+                    call,
+                    None,
+                    handler,
+                    pc,
+                    nxt,
+                    in_atomic=in_atomic,
+                    span=s.span,
+                    whole=whole,
                 )
             case ast.Assign(target, value, handler):
                 if handler is not None:
@@ -205,6 +212,7 @@ class ThreadLowering:
         *,
         in_atomic: bool,
         span: Span,
+        whole: bool = False,
     ) -> None:
         exprs = self.exprs
         name = call.name.name
@@ -244,6 +252,12 @@ class ThreadLowering:
                 f"{quote(name)} needs a page as its first argument:"
                 f" {name}(PAGE{', VALUE' if op.is_write else ''})",
             )
+        if whole and not op.is_write:
+            self.errors.fatal(
+                span,
+                f"`whole` marks a store that overwrites the whole page,"
+                f" and {quote(name)} stores nothing",
+            )
         page = exprs.page(call.args[0])
         value = None
         extra = call.args[1:]
@@ -251,7 +265,7 @@ class ThreadLowering:
             if not extra:
                 self.errors.fatal(
                     call.span,
-                    f"write needs a value: write({call.args[0].span.text()}, VALUE)",
+                    f"{name} needs a value: {name}({call.args[0].span.text()}, VALUE)",
                 )
             value = exprs.expect_type(extra[0], self.scope, "int")
             extra = extra[1:]
@@ -322,4 +336,5 @@ class ThreadLowering:
             handler_pc,
             nxt,
             span,
+            whole,
         )

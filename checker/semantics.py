@@ -68,6 +68,7 @@ class Event:
     after: int | None = None
     target: str | None = None  # the variable an assignment or op result went to
     assigned: ir.Value | None = None
+    whole: bool = False  # a store that overwrites the whole page
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +199,7 @@ class Semantics:
                 None if e.after is None else int(T.evaluate(e.after, slots)),
                 e.target,
                 _value(e.assigned, slots),
+                e.whole,
             )
             for e in move.events
         )

@@ -156,6 +156,7 @@ class EventTerms:
     after: Term | None = None
     target: str | None = None
     assigned: Term | None = None
+    whole: bool = False  # a store that overwrites the whole page
 
 
 @dataclass(frozen=True, slots=True)
@@ -736,6 +737,7 @@ class _Executor:
         if (tr.fail or tr.fault) and guest:
             warned = T.TRUE
         completed = not tr.fault
+        whole = instr is not None and instr.whole
         data = s[ps.data]
         pname = self.spec.pages[page].name
         span = instr.span if instr is not None else None
@@ -748,7 +750,7 @@ class _Executor:
         if completed and op.kind == "access":
             if op.is_write:
                 lost_write = T.and_(T.not_(valid), T.not_(warned))
-                if "silent-loss" in self.props:
+                if "silent-loss" in self.props and not whole:
                     bad = path.fork()
                     bad.conds.append(lost_write)
                     bad.violation = ViolationTerms(
@@ -809,6 +811,7 @@ class _Executor:
                     after,
                     target.name if target is not None else None,
                     result if target is not None else None,
+                    whole,
                 )
             )
             if instr is None:

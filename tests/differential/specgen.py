@@ -36,6 +36,7 @@ class Op:
     name: str
     kind: str  # call / access / action
     param: str | None  # at most one parameter (values 0 and 1)
+    stores: bool = False  # an access declared `stores` (a second kind of store)
 
     def pattern(self, draw: Draw) -> str:
         """The op in a transition's `on`: bare, or with its parameter fixed."""
@@ -140,13 +141,18 @@ def models(draw: Draw) -> Model:
 
     calls = [with_param(f"c{k}", "call", "w") for k in range(draw(st.integers(1, 2)))]
     accesses = [with_param("read", "access", "m"), with_param("write", "access", "m")]
+    if draw(st.booleans()):
+        accesses.append(Op("dma", "access", None, stores=True))
     actions = [
         with_param(f"a{k}", "action", "w") for k in range(draw(st.integers(1, 2)))
     ]
 
     def decl(kind: str, ops: list[Op]) -> str:
         sigs = [
-            op.name + (f"({op.param})" if op.param else "") + _effect(draw, flags)
+            op.name
+            + (f"({op.param})" if op.param else "")
+            + (" stores" if op.stores else "")
+            + _effect(draw, flags)
             for op in ops
         ]
         return f"{kind} " + ", ".join(sigs)
@@ -280,8 +286,10 @@ def _page_op(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
             scope.assigned.add("x")
         return f"{target}{op.name}({page}{args})"
     handler = _handler(draw, scope, depth, atomic=atomic)
-    if op.name == "write":
-        return f"write({page}, {_int_expr(draw, scope)}{args}){handler}"
+    if op.name == "write" or op.stores:
+        whole = draw(st.sampled_from(["", "whole "]))
+        value = _int_expr(draw, scope)
+        return f"{whole}{op.name}({page}, {value}{args}){handler}"
     target = draw(
         st.sampled_from(["r = ", "", f"{scope.vars[0]} = " if scope.vars else ""])
     )
