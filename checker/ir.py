@@ -245,6 +245,14 @@ class FlagOf:
 
 
 @dataclass(frozen=True, slots=True)
+class FrameOf:
+    """`frame(p0)`: which allocation the page's frame belongs to now (an integer)."""
+
+    page: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
     span: Span = SPAN
@@ -295,6 +303,7 @@ Expr = (
     | VarRef
     | StateOf
     | FlagOf
+    | FrameOf
     | Not
     | Neg
     | BoolOp
@@ -378,7 +387,24 @@ class AtomicInstr:
     span: Span = SPAN
 
 
-Instr = OpInstr | AssignInstr | AssertInstr | AwaitInstr | BranchInstr | AtomicInstr
+@dataclass(frozen=True, slots=True)
+class ReallocInstr:
+    """`reallocate(p0)`: the page's frame is freed and allocated to another user."""
+
+    page: int
+    next: int
+    span: Span = SPAN
+
+
+Instr = (
+    OpInstr
+    | AssignInstr
+    | AssertInstr
+    | AwaitInstr
+    | BranchInstr
+    | AtomicInstr
+    | ReallocInstr
+)
 
 
 @dataclass(frozen=True, slots=True)

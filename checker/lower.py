@@ -16,7 +16,7 @@ from typing import cast
 
 from . import ir
 from . import syntax as ast
-from .check_expr import ExprChecker, Scope, type_words
+from .check_expr import REALLOCATE, ExprChecker, Scope, type_words
 from .check_model import no_such_parameter
 from .errors import Abort, plural, quote, suggest
 from .infer import assignments, infer_locals
@@ -123,6 +123,10 @@ class ThreadLowering:
                 self._emit_op(
                     call, target, handler, pc, nxt, in_atomic=in_atomic, span=s.span
                 )
+            case ast.ExprStmt(call, handler, _, whole) if (
+                call.name.name == REALLOCATE and call.name.name not in self.names.ops
+            ):
+                self._emit_realloc(call, handler, whole, pc, nxt, s.span)
             case ast.ExprStmt(call, handler, _, whole):
                 self._emit_op(
                     call,
@@ -202,6 +206,34 @@ class ThreadLowering:
         slot, t = self.scope.locals[n]
         return ir.LocalTarget(slot, n), t
 
+    def _emit_realloc(
+        self,
+        call: ast.Call,
+        handler: tuple[ast.Stmt, ...] | None,
+        whole: bool,
+        pc: int,
+        nxt: int,
+        span: Span,
+    ) -> None:
+        if self.thread.is_host:
+            self.errors.fatal(
+                call.name.span,
+                "a host thread cannot reallocate a guest's frame; the guest's"
+                " allocator does",
+            )
+        if whole or handler is not None:
+            self.errors.fatal(
+                span,
+                "`reallocate` is not an access: it takes no `whole` and no"
+                " `on fault` handler",
+            )
+        if len(call.args) != 1 or call.kwargs:
+            self.errors.fatal(
+                call.span, "`reallocate` takes one page: reallocate(PAGE)"
+            )
+        page = self.exprs.page(call.args[0])
+        self.code[pc] = ir.ReallocInstr(page, nxt, span)
+
     def _emit_op(
         self,
         call: ast.Call,
@@ -228,7 +260,7 @@ class ThreadLowering:
                 o.name
                 for o in self.names.model.ops
                 if (o.kind == "action") == self.thread.is_host
-            ]
+            ] + ([] if self.thread.is_host else [REALLOCATE])
             self.errors.fatal(
                 call.name.span,
                 f"unknown operation {quote(name)}{suggest(name, guest_ops)}",

@@ -37,6 +37,7 @@ class PageVal(NamedTuple):
     data: int
     valid: bool
     warned: bool
+    frame: int = 0  # which allocation the frame belongs to (0 without frames)
 
 
 class ThreadVal(NamedTuple):
@@ -130,6 +131,7 @@ class Semantics:
                     int(slots[ps.data]),
                     bool(slots[ps.valid]),
                     bool(slots[ps.warned]),
+                    0 if ps.frame is None else int(slots[ps.frame]),
                 )
                 for ps in L.pages
             ),

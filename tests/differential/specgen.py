@@ -209,7 +209,8 @@ class _Scope:
 def _int_expr(draw: Draw, scope: _Scope) -> str:
     """A small integer expression over literals, shared variables and locals."""
     names = [*scope.vars, "t"] if scope.host else [*scope.vars, "t", "r"]
-    atom = draw(st.one_of(st.integers(0, 3).map(str), st.sampled_from(names)))
+    frames = st.sampled_from([f"frame({p})" for p in scope.pages])
+    atom = draw(st.one_of(st.integers(0, 3).map(str), st.sampled_from(names), frames))
     if atom in names:
         scope.use(atom)
     shape = draw(st.sampled_from(["{}", "{} + 1", "{} - 1", "-{}", "{} + {}"]))
@@ -278,6 +279,8 @@ def _page_op(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
     if scope.host:
         op: Op = draw(st.sampled_from(model.of_kind("action")))
         return f"{op.name}({page}{op.param_arg(draw)})"
+    if draw(st.sampled_from([False, False, False, True])):
+        return f"reallocate({page})"  # the frame gets a new identity
     op = draw(st.sampled_from([*model.of_kind("call"), *model.of_kind("access")]))
     args = op.param_arg(draw)
     if op.kind == "call":

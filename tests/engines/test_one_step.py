@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPECS = (
     sorted((ROOT / "specs").glob("*.pg"))
     + sorted((ROOT / "benchmarks" / "specs").glob("*_[12].pg"))
-    + sorted((ROOT / "tests" / "engines" / "stores" / "specs").glob("*.pg"))
+    + sorted((ROOT / "tests" / "engines").glob("*/specs/*.pg"))
 )
 SAMPLES = 12
 
