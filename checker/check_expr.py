@@ -199,8 +199,20 @@ class ExprChecker:
                 f"operation {quote(name)} cannot be part of an expression: store its"
                 f" result first (`x = {name}(...)`) and use `x`",
             )
+        if name == REALLOCATE and name not in self.names.flags:
+            self.errors.fatal(
+                e.span,
+                "`reallocate` is a statement of its own and has no value:"
+                " reallocate(PAGE), then read `frame(PAGE)`",
+            )
+        if name == FRAME and name not in self.names.flags:
+            if len(e.args) != 1 or e.kwargs:
+                self.errors.fatal(
+                    e.span, "`frame` takes one page: frame(PAGE), its identity"
+                )
+            return ir.FrameOf(self.page(e.args[0]), e.span), "int"
         if name not in self.names.flags:
-            candidates = [*self.names.flags, *self.names.ops, "state"]
+            candidates = [*self.names.flags, *self.names.ops, "state", FRAME]
             self.errors.fatal(
                 e.name.span,
                 f"unknown flag or operation {quote(name)}{suggest(name, candidates)}",
@@ -208,6 +220,12 @@ class ExprChecker:
         if len(e.args) != 1 or e.kwargs:
             self.errors.fatal(e.span, f"a flag test takes one page: {name}(PAGE)")
         return ir.FlagOf(self.page(e.args[0]), self.names.flags[name], e.span), "bool"
+
+
+#: `frame(p0)`, the identity of a page's frame, and `reallocate(p0)`, which gives it a
+#: new one; each unless the model declares a name so spelt
+FRAME = "frame"
+REALLOCATE = "reallocate"
 
 
 def type_words(t: ir.ValueType | None) -> str:

@@ -96,8 +96,31 @@ def check_model_tree(tree: ast.File, source: SourceFile) -> ir.Model:
                 sets |= 1 << flag_index.get(f.name, 0) if f.name in flag_index else 0
             for f in sig.clears:
                 clears |= 1 << flag_index.get(f.name, 0) if f.name in flag_index else 0
+            mode = sig.mode
+            stores = mode is not None
+            if mode is not None and mode.name != "stores":
+                errors.error(
+                    mode.span,
+                    f"unknown word {quote(mode.name)} after {quote(sig.name.name)}:"
+                    " an access may be declared `stores` (it carries a value),"
+                    " followed by `sets`/`clears`",
+                )
+            elif mode is not None and decl.kind != "access":
+                errors.error(
+                    mode.span,
+                    f"only an access stores, and {quote(sig.name.name)} is"
+                    f" {'a call' if decl.kind == 'call' else 'an action'}",
+                )
             ops.append(
-                ir.Op(sig.name.name, decl.kind, tuple(params), sets, clears, sig.span)
+                ir.Op(
+                    sig.name.name,
+                    decl.kind,
+                    tuple(params),
+                    sets,
+                    clears,
+                    sig.span,
+                    stores,
+                )
             )
     op_by_name = {op.name: op for op in ops}
 

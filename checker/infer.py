@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from . import ir
 from . import syntax as ast
-from .check_expr import SpecNames
+from .check_expr import FRAME, SpecNames
 
 _OP_RESULTS: dict[ir.OpKind, ir.ValueType | None] = {
     "call": "result",
@@ -94,7 +94,9 @@ def expr_type(
         case ast.DottedState() | ast.StateOf():
             return "state"
         case ast.Call(name):
-            return "bool" if name.name in names.flags else None
+            if name.name in names.flags:
+                return "bool"
+            return "int" if name.name == FRAME and name.name not in names.ops else None
         case ast.Binary("+" | "-"):
             return "int"
         case ast.Binary():

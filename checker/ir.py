@@ -71,10 +71,12 @@ class Op:
     sets: int  # bit mask over the model's flags, applied when the op completes
     clears: int
     span: Span = SPAN
+    stores: bool = False  # declared `stores`: an access that carries a value
 
     @property
     def is_write(self) -> bool:
-        return self.kind == "access" and self.name == "write"
+        """The access stores a value: `write`, or any access declared `stores`."""
+        return self.kind == "access" and (self.name == "write" or self.stores)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,6 +248,14 @@ class FlagOf:
 
 
 @dataclass(frozen=True, slots=True)
+class FrameOf:
+    """`frame(p0)`: which allocation the page's frame belongs to now (an integer)."""
+
+    page: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
     span: Span = SPAN
@@ -296,6 +306,7 @@ Expr = (
     | VarRef
     | StateOf
     | FlagOf
+    | FrameOf
     | Not
     | Neg
     | BoolOp
@@ -332,6 +343,7 @@ class OpInstr:
     handler: int | None
     next: int
     span: Span = SPAN
+    whole: bool = False  # a store that overwrites the whole page (`whole write(...)`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +390,24 @@ class AtomicInstr:
     span: Span = SPAN
 
 
-Instr = OpInstr | AssignInstr | AssertInstr | AwaitInstr | BranchInstr | AtomicInstr
+@dataclass(frozen=True, slots=True)
+class ReallocInstr:
+    """`reallocate(p0)`: the page's frame is freed and allocated to another user."""
+
+    page: int
+    next: int
+    span: Span = SPAN
+
+
+Instr = (
+    OpInstr
+    | AssignInstr
+    | AssertInstr
+    | AwaitInstr
+    | BranchInstr
+    | AtomicInstr
+    | ReallocInstr
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import cast
 
 from . import ir
 from . import syntax as ast
-from .check_expr import ExprChecker, Scope, type_words
+from .check_expr import REALLOCATE, ExprChecker, Scope, type_words
 from .check_model import no_such_parameter
 from .errors import Abort, plural, quote, suggest
 from .infer import assignments, infer_locals
@@ -123,9 +123,20 @@ class ThreadLowering:
                 self._emit_op(
                     call, target, handler, pc, nxt, in_atomic=in_atomic, span=s.span
                 )
-            case ast.ExprStmt(call, handler):
+            case ast.ExprStmt(call, handler, _, whole) if (
+                call.name.name == REALLOCATE and call.name.name not in self.names.ops
+            ):
+                self._emit_realloc(call, handler, whole, pc, nxt, s.span)
+            case ast.ExprStmt(call, handler, _, whole):
                 self._emit_op(
-                    call, None, handler, pc, nxt, in_atomic=in_atomic, span=s.span
+                    call,
+                    None,
+                    handler,
+                    pc,
+                    nxt,
+                    in_atomic=in_atomic,
+                    span=s.span,
+                    whole=whole,
                 )
             case ast.Assign(target, value, handler):
                 if handler is not None:
@@ -195,6 +206,34 @@ class ThreadLowering:
         slot, t = self.scope.locals[n]
         return ir.LocalTarget(slot, n), t
 
+    def _emit_realloc(
+        self,
+        call: ast.Call,
+        handler: tuple[ast.Stmt, ...] | None,
+        whole: bool,
+        pc: int,
+        nxt: int,
+        span: Span,
+    ) -> None:
+        if self.thread.is_host:
+            self.errors.fatal(
+                call.name.span,
+                "a host thread cannot reallocate a guest's frame; the guest's"
+                " allocator does",
+            )
+        if whole or handler is not None:
+            self.errors.fatal(
+                span,
+                "`reallocate` is not an access: it takes no `whole` and no"
+                " `on fault` handler",
+            )
+        if len(call.args) != 1 or call.kwargs:
+            self.errors.fatal(
+                call.span, "`reallocate` takes one page: reallocate(PAGE)"
+            )
+        page = self.exprs.page(call.args[0])
+        self.code[pc] = ir.ReallocInstr(page, nxt, span)
+
     def _emit_op(
         self,
         call: ast.Call,
@@ -205,6 +244,7 @@ class ThreadLowering:
         *,
         in_atomic: bool,
         span: Span,
+        whole: bool = False,
     ) -> None:
         exprs = self.exprs
         name = call.name.name
@@ -220,7 +260,7 @@ class ThreadLowering:
                 o.name
                 for o in self.names.model.ops
                 if (o.kind == "action") == self.thread.is_host
-            ]
+            ] + ([] if self.thread.is_host else [REALLOCATE])
             self.errors.fatal(
                 call.name.span,
                 f"unknown operation {quote(name)}{suggest(name, guest_ops)}",
@@ -244,6 +284,12 @@ class ThreadLowering:
                 f"{quote(name)} needs a page as its first argument:"
                 f" {name}(PAGE{', VALUE' if op.is_write else ''})",
             )
+        if whole and not op.is_write:
+            self.errors.fatal(
+                span,
+                f"`whole` marks a store that overwrites the whole page,"
+                f" and {quote(name)} stores nothing",
+            )
         page = exprs.page(call.args[0])
         value = None
         extra = call.args[1:]
@@ -251,7 +297,7 @@ class ThreadLowering:
             if not extra:
                 self.errors.fatal(
                     call.span,
-                    f"write needs a value: write({call.args[0].span.text()}, VALUE)",
+                    f"{name} needs a value: {name}({call.args[0].span.text()}, VALUE)",
                 )
             value = exprs.expect_type(extra[0], self.scope, "int")
             extra = extra[1:]
@@ -322,4 +368,5 @@ class ThreadLowering:
             handler_pc,
             nxt,
             span,
+            whole,
         )

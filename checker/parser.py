@@ -46,6 +46,9 @@ class _LayoutPostLex:
     _CONTINUES = frozenset({"COMMA", "AND", "OR", "LPAR"})
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        return _mark_whole(self._layout(stream))
+
+    def _layout(self, stream: Iterator[Token]) -> Iterator[Token]:
         depth = 0
         pending: Token | None = None
         previous = ""
@@ -66,6 +69,25 @@ class _LayoutPostLex:
             yield token
         if pending is not None:
             yield pending
+
+
+def _mark_whole(stream: Iterator[Token]) -> Iterator[Token]:
+    """`whole` that starts a statement and is followed by a name is the keyword of a
+    whole-page store (`whole write(p0, 1)`); anywhere else it is a name."""
+    previous = "_NL"
+    held: Token | None = None
+    for token in stream:
+        if held is not None:
+            kind = "WHOLE" if token.type == "NAME" else held.type
+            yield Token.new_borrow_pos(kind, str(held), held)
+            held = None
+        if token.type == "NAME" and token == "whole" and previous in ("_NL", "LBRACE"):
+            held = token
+        else:
+            yield token
+        previous = token.type
+    if held is not None:
+        yield held
 
 
 def _grammar_text(name: str) -> str:
@@ -208,12 +230,16 @@ _PARSE_ERRORS: dict[str, list[str]] = {
         "access 5\n",
         "action swap,\n",
     ],
+    "expected `,`, `stores`, `sets FLAG`, `clears FLAG` or the end of the line after"
+    " the operation": [
+        "access read 5\n",
+        "call a, b 5\n",
+        "call set_volatile(w) 5\n",
+    ],
     "expected `,`, `sets FLAG`, `clears FLAG` or the end of the line after the"
     " operation": [
-        "access read read\n",
-        "call a, b c\n",
         "access write sets dirty x\n",
-        "call set_volatile(w) x\n",
+        "access dma_write stores x\n",
     ],
     "expected a flag name after `sets` or `clears`": [
         "access write sets\n",
@@ -510,6 +536,23 @@ def _misspelt_start(
     )
 
 
+def _misplaced_whole(source: SourceFile, token: Token) -> SourceError | None:
+    """`r = whole read(p0)`: `whole` that does not start a statement, before a name."""
+    if token.type != "NAME":
+        return None
+    before = source.line(token.line or 0)[: (token.column or 1) - 1]
+    found = re.search(r"\bwhole\s*$", before)
+    if found is None:
+        return None
+    col = found.start() + 1
+    line = token.line or 1
+    return SourceError(
+        Span(source, line, col, line, col + len("whole")),
+        "`whole` starts a statement and marks a store that overwrites the whole page"
+        " (`whole write(p0, 1)`); a store returns no value",
+    )
+
+
 def _code_lines(text: str) -> list[str]:
     """The lines of `text` with comments and strings blanked (braces in them are no
     braces)."""
@@ -577,6 +620,9 @@ def _translate(
         misspelt = _misspelt_start(source, parser, token)
         if misspelt is not None:
             return misspelt
+        whole = _misplaced_whole(source, token)
+        if whole is not None:
+            return whole
         if token.type == "NAME":
             found += _keyword_hint(str(token), _keyword_values(parser, err.expected))
         label = explain_parse_error(err)
@@ -676,17 +722,23 @@ class _ToAst(Transformer[Token, ast.File]):
     def op_effect(self, meta: Any, c: list[Any]) -> tuple[str, ast.Ident]:
         return (str(c[0]), self._id(c[1]))
 
+    def op_mode(self, meta: Any, c: list[Any]) -> ast.Ident:
+        return self._id(c[0])
+
     def op_sig(self, meta: Any, c: list[Any]) -> ast.OpSig:
         params: tuple[ast.Ident, ...] = ()
         sets: list[ast.Ident] = []
         clears: list[ast.Ident] = []
+        mode: ast.Ident | None = None
         for part in c[1:]:
-            if isinstance(part, tuple) and part and isinstance(part[0], ast.Ident):
+            if isinstance(part, ast.Ident):
+                mode = part
+            elif isinstance(part, tuple) and part and isinstance(part[0], ast.Ident):
                 params = part
             elif isinstance(part, tuple):
                 (sets if part[0] == "sets" else clears).append(part[1])
         return ast.OpSig(
-            self._id(c[0]), params, tuple(sets), tuple(clears), self._s(meta)
+            self._id(c[0]), params, tuple(sets), tuple(clears), self._s(meta), mode
         )
 
     def op_decl(self, meta: Any, c: list[Any]) -> ast.OpDecl:
@@ -815,8 +867,9 @@ class _ToAst(Transformer[Token, ast.File]):
         return ast.Assign(self._id(c[0]), c[1], handler, self._s(meta))
 
     def expr_stmt(self, meta: Any, c: list[Any]) -> ast.ExprStmt:
-        handler = c[1] if len(c) > 1 else None
-        return ast.ExprStmt(c[0], handler, self._s(meta))
+        whole = isinstance(c[0], Token) and c[0].type == "WHOLE"
+        call, *rest = c[1:] if whole else c
+        return ast.ExprStmt(call, rest[0] if rest else None, self._s(meta), whole)
 
     def assert_stmt(self, meta: Any, c: list[Any]) -> ast.Assert:
         message = _unquote(c[1]) if len(c) > 1 else None

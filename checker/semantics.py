@@ -37,6 +37,7 @@ class PageVal(NamedTuple):
     data: int
     valid: bool
     warned: bool
+    frame: int = 0  # which allocation the frame belongs to (0 without frames)
 
 
 class ThreadVal(NamedTuple):
@@ -68,6 +69,7 @@ class Event:
     after: int | None = None
     target: str | None = None  # the variable an assignment or op result went to
     assigned: ir.Value | None = None
+    whole: bool = False  # a store that overwrites the whole page
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,7 @@ class Semantics:
                     int(slots[ps.data]),
                     bool(slots[ps.valid]),
                     bool(slots[ps.warned]),
+                    0 if ps.frame is None else int(slots[ps.frame]),
                 )
                 for ps in L.pages
             ),
@@ -198,6 +201,7 @@ class Semantics:
                 None if e.after is None else int(T.evaluate(e.after, slots)),
                 e.target,
                 _value(e.assigned, slots),
+                e.whole,
             )
             for e in move.events
         )

@@ -55,6 +55,7 @@ class PageSlots:
     data: int
     valid: int
     warned: int
+    frame: int | None = None  # only in specs that use frames (`frame`, `reallocate`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,7 @@ class Layout:
             slots.append(Slot(name, sort, size))
             return len(slots) - 1
 
+        frames = uses_frames(spec)
         pages = tuple(
             PageSlots(
                 add(f"{p.name}.state", "enum", nstates),
@@ -98,6 +100,7 @@ class Layout:
                 add(f"{p.name}.data", "int"),
                 add(f"{p.name}.valid", "bool"),
                 add(f"{p.name}.warned", "bool"),
+                add(f"{p.name}.frame", "int") if frames else None,
             )
             for p in spec.pages
         )
@@ -127,6 +130,7 @@ class Layout:
         data: int,
         valid: bool,
         warned: bool,
+        frame: int = 0,
     ) -> None:
         """Store one page's values (flags as a bit mask) into a slot vector."""
         ps = self.pages[page]
@@ -136,6 +140,31 @@ class Layout:
         values[ps.data] = data
         values[ps.valid] = valid
         values[ps.warned] = warned
+        if ps.frame is not None:
+            values[ps.frame] = frame
+
+
+def uses_frames(spec: ir.Spec) -> bool:
+    """Whether a spec names frames; only then do its pages carry a `frame` slot, so
+    that a spec without them keeps its state layout."""
+
+    def named(e: ir.Expr) -> bool:
+        match e:
+            case ir.FrameOf():
+                return True
+            case ir.Not(x) | ir.Neg(x):
+                return named(x)
+            case ir.Arith(_, a, b) | ir.BoolOp(_, a, b) | ir.Compare(_, a, b):
+                return named(a) or named(b)
+            case ir.Member(x, items):
+                return named(x) or any(named(i) for i in items)
+        return False
+
+    return any(
+        isinstance(instr, ir.ReallocInstr) or any(map(named, _instr_exprs(instr)))
+        for thread in spec.threads
+        for instr in thread.instrs
+    ) or any(named(n.cond) for n in spec.nevers)
 
 
 # --------------------------------------------------------------------------- moves
@@ -157,6 +186,7 @@ class EventTerms:
     target: str | None = None
     assigned: Term | None = None
     transition: int | None = None  # the model transition an op took (coverage)
+    whole: bool = False  # a store that overwrites the whole page
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +335,8 @@ def int_width(spec: ir.Spec, steps: int) -> int:
     """A signed width that holds every integer a run of `steps` steps can produce."""
     consts = [1]
     consts += [abs(p.data) for p in spec.pages] + [abs(v.value) for v in spec.vars]
+    if uses_frames(spec):
+        consts.append(steps)  # a frame's identity counts its reallocations
     sums: list[ir.Expr] = []
 
     def visit(e: ir.Expr) -> None:
@@ -513,6 +545,8 @@ class _Executor:
                 return path.slots[L.pages[page].state]
             case ir.FlagOf(page, flag):
                 return path.slots[L.pages[page].flags[flag]]
+            case ir.FrameOf(page):
+                return path.slots[self._frame_slot(page)]
             case ir.Not(x):
                 return T.not_(self.expr(x, path, tells, when))
             case ir.Neg(x):
@@ -622,7 +656,29 @@ class _Executor:
                 return [path, other]
             case ir.OpInstr():
                 return self._exec_op(path, thread, instr)
+            case ir.ReallocInstr(page, nxt):
+                slot = self._frame_slot(page)
+                frame = T.arith("+", path.slots[slot], T.Lit(1, "int"))
+                path.slots[slot] = frame
+                state = path.slots[self.layout.pages[page].state]
+                path.events.append(
+                    EventTerms(
+                        "reallocate",
+                        instr.span,
+                        page,
+                        result=frame,
+                        before=state,
+                        after=state,
+                    )
+                )
+                path.pc = nxt
+                return [path]
         raise AssertionError(f"{instr} is executed at step level")
+
+    def _frame_slot(self, page: int) -> int:
+        slot = self.layout.pages[page].frame
+        assert slot is not None, "a spec that names frames has frame slots"
+        return slot
 
     def _exec_op(
         self, path: _Path, thread: ir.Thread, instr: ir.OpInstr
@@ -749,6 +805,7 @@ class _Executor:
         if (tr.fail or tr.fault) and guest:
             warned = T.TRUE
         completed = not tr.fault
+        whole = instr is not None and instr.whole
         data = s[ps.data]
         pname = self.spec.pages[page].name
         span = instr.span if instr is not None else None
@@ -761,7 +818,7 @@ class _Executor:
         if completed and op.kind == "access":
             if op.is_write:
                 lost_write = T.and_(T.not_(valid), T.not_(warned))
-                if "silent-loss" in self.props:
+                if "silent-loss" in self.props and not whole:
                     bad = path.fork()
                     bad.conds.append(lost_write)
                     bad.violation = ViolationTerms(
@@ -823,6 +880,7 @@ class _Executor:
                     target.name if target is not None else None,
                     result if target is not None else None,
                     next(i for i, t in enumerate(model.transitions) if t is tr),
+                    whole,
                 )
             )
             if instr is None:

@@ -77,6 +77,7 @@ class OpSig:
     sets: tuple[Ident, ...]
     clears: tuple[Ident, ...]
     span: Span = SPAN
+    mode: Ident | None = None  # `stores` (an access that carries a value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,11 +249,13 @@ Expr = (
 
 @dataclass(frozen=True, slots=True)
 class ExprStmt:
-    """A bare call statement, `write(p0, 5)`, with an optional fault handler."""
+    """A bare call statement, `write(p0, 5)`, with an optional fault handler; `whole`
+    marks a store that overwrites the whole page (`whole write(p0, 5)`)."""
 
     call: Call
     handler: tuple[Stmt, ...] | None
     span: Span = SPAN
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ def _event_json(spec: ir.Spec, e: Event) -> dict[str, Any]:
     args: dict[str, Any] = dict(e.args)
     if e.value is not None:
         args["value"] = e.value
-    return {
+    out = {
         "op": e.kind,
         "page": spec.pages[e.page].name,
         "args": args,
@@ -89,6 +89,9 @@ def _event_json(spec: ir.Spec, e: Event) -> dict[str, Any]:
         "after": model.state_name(e.after) if e.after is not None else None,
         "line": _line(e),
     }
+    if e.whole:
+        out["whole"] = True
+    return out
 
 
 def _value(spec: ir.Spec, e: Event) -> Any:

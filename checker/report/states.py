@@ -3,8 +3,9 @@
 Stage: reporters. Input: a checked spec and a run (`Trace` or `Run`); output: named
 values, as text lines (`--trace full`) and as JSON objects (the trace's `state` and
 `changes`). A value is named as a slot is (`p0.state`, `p0.data`, `p0.valid`,
-`p0.warned`, `p0.FLAG`, a shared variable by its name, `cpu0.pc`, `cpu0.status`,
-`cpu0.LOCAL`). A thread's `pc` is the line of the statement it runs next, or `end`.
+`p0.warned`, `p0.FLAG`, `p0.frame` where the spec names frames, a shared variable by
+its name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`). A thread's `pc` is the line of
+the statement it runs next, or `end`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from .. import ir
 from ..semantics import GlobalState, Status
+from ..step import uses_frames
 from ..trace import Run, Trace
 
 _STATUS = {s.value: s.name.lower() for s in Status}
@@ -22,12 +24,15 @@ _STATUS = {s.value: s.name.lower() for s in Status}
 def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
     """Every value of `state` by name, in layout order; JSON-ready."""
     model = spec.model
+    frames = uses_frames(spec)
     out: dict[str, Any] = {}
     for page, pv in zip(spec.pages, state.pages, strict=True):
         out[f"{page.name}.state"] = model.state_name(pv.state)
         out[f"{page.name}.data"] = pv.data
         out[f"{page.name}.valid"] = pv.valid
         out[f"{page.name}.warned"] = pv.warned
+        if frames:
+            out[f"{page.name}.frame"] = pv.frame
         for k, flag in enumerate(model.flags):
             out[f"{page.name}.{flag}"] = bool(pv.flags >> k & 1)
     for var, value in zip(spec.vars, state.vars, strict=True):

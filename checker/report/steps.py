@@ -112,7 +112,7 @@ def describe_event(spec: ir.Spec, e: Event) -> str:
         if e.value is not None:
             args.append(str(e.value))
         args.extend(f"{k}={v}" for k, v in e.args)
-        text = f"{e.kind}({', '.join(args)})"
+        text = f"{'whole ' if e.whole else ''}{e.kind}({', '.join(args)})"
         if e.target is not None:
             text = f"{e.target} = {text}"
         if e.result is not None:

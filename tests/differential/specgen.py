@@ -36,6 +36,7 @@ class Op:
     name: str
     kind: str  # call / access / action
     param: str | None  # at most one parameter (values 0 and 1)
+    stores: bool = False  # an access declared `stores` (a second kind of store)
 
     def pattern(self, draw: Draw) -> str:
         """The op in a transition's `on`: bare, or with its parameter fixed."""
@@ -140,13 +141,18 @@ def models(draw: Draw) -> Model:
 
     calls = [with_param(f"c{k}", "call", "w") for k in range(draw(st.integers(1, 2)))]
     accesses = [with_param("read", "access", "m"), with_param("write", "access", "m")]
+    if draw(st.booleans()):
+        accesses.append(Op("dma", "access", None, stores=True))
     actions = [
         with_param(f"a{k}", "action", "w") for k in range(draw(st.integers(1, 2)))
     ]
 
     def decl(kind: str, ops: list[Op]) -> str:
         sigs = [
-            op.name + (f"({op.param})" if op.param else "") + _effect(draw, flags)
+            op.name
+            + (f"({op.param})" if op.param else "")
+            + (" stores" if op.stores else "")
+            + _effect(draw, flags)
             for op in ops
         ]
         return f"{kind} " + ", ".join(sigs)
@@ -203,7 +209,8 @@ class _Scope:
 def _int_expr(draw: Draw, scope: _Scope) -> str:
     """A small integer expression over literals, shared variables and locals."""
     names = [*scope.vars, "t"] if scope.host else [*scope.vars, "t", "r"]
-    atom = draw(st.one_of(st.integers(0, 3).map(str), st.sampled_from(names)))
+    frames = st.sampled_from([f"frame({p})" for p in scope.pages])
+    atom = draw(st.one_of(st.integers(0, 3).map(str), st.sampled_from(names), frames))
     if atom in names:
         scope.use(atom)
     shape = draw(st.sampled_from(["{}", "{} + 1", "{} - 1", "-{}", "{} + {}"]))
@@ -272,6 +279,8 @@ def _page_op(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
     if scope.host:
         op: Op = draw(st.sampled_from(model.of_kind("action")))
         return f"{op.name}({page}{op.param_arg(draw)})"
+    if draw(st.sampled_from([False, False, False, True])):
+        return f"reallocate({page})"  # the frame gets a new identity
     op = draw(st.sampled_from([*model.of_kind("call"), *model.of_kind("access")]))
     args = op.param_arg(draw)
     if op.kind == "call":
@@ -280,8 +289,10 @@ def _page_op(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
             scope.assigned.add("x")
         return f"{target}{op.name}({page}{args})"
     handler = _handler(draw, scope, depth, atomic=atomic)
-    if op.name == "write":
-        return f"write({page}, {_int_expr(draw, scope)}{args}){handler}"
+    if op.name == "write" or op.stores:
+        whole = draw(st.sampled_from(["", "whole "]))
+        value = _int_expr(draw, scope)
+        return f"{whole}{op.name}({page}, {value}{args}){handler}"
     target = draw(
         st.sampled_from(["r = ", "", f"{scope.vars[0]} = " if scope.vars else ""])
     )

@@ -21,8 +21,10 @@ from checker.semantics import GlobalState, Semantics, Successor
 from checker.smt import Unrolling, is_sat
 
 ROOT = Path(__file__).resolve().parents[2]
-SPECS = sorted((ROOT / "specs").glob("*.pg")) + sorted(
-    (ROOT / "benchmarks" / "specs").glob("*_[12].pg")
+SPECS = (
+    sorted((ROOT / "specs").glob("*.pg"))
+    + sorted((ROOT / "benchmarks" / "specs").glob("*_[12].pg"))
+    + sorted((ROOT / "tests" / "engines").glob("*/specs/*.pg"))
 )
 SAMPLES = 12
 

@@ -1,0 +1,45 @@
+"""The language extensions on small specs whose verdicts are derived by hand in their
+comments (`# verdict: ...`): whole-page and partial stores and a second kind of store
+(`stores/`), frame identities and reallocation (`frames/`). Both engines must give
+exactly that verdict, length and completeness.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checker.api import Options, check_file
+
+HERE = Path(__file__).parent
+SPECS = sorted((HERE / "stores" / "specs").glob("*.pg")) + sorted(
+    (HERE / "frames" / "specs").glob("*.pg")
+)
+_VERDICT = re.compile(
+    r"^# verdict: (?:safe, complete|violation (\S+) in (\d+) steps)$", re.M
+)
+
+
+def derived(path: Path) -> tuple[object, ...]:
+    """The verdict written in the spec's comments."""
+    found = _VERDICT.search(path.read_text(encoding="utf-8"))
+    assert found is not None, f"{path.name} states no `# verdict:`"
+    prop, length = found.groups()
+    if prop is None:
+        return ("safe", None, None, True)
+    return ("violation", prop, int(length), True)
+
+
+def test_there_are_specs() -> None:
+    assert len(SPECS) >= 8
+
+
+@pytest.mark.parametrize("engine", ["explicit", "z3"])
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_verdict_is_the_derived_one(path: Path, engine: str) -> None:
+    r = check_file(path, Options(engine=engine, timeout=120))
+    length = r.trace.length if r.trace else None
+    assert (str(r.verdict), r.prop, length, r.complete) == derived(path)
+    assert r.expectation_met
