@@ -111,9 +111,9 @@ def test_help_lists_every_command() -> None:
     status, out, _ = run("--help")
     assert status == 0
     assert out.startswith("usage: pagecheck ")
-    for name in ("lint", "graph", "explore", "matrix"):
+    for name in ("lint", "graph", "equiv", "explore", "matrix"):
         assert f"\n  pagecheck {name} " in out
-    assert COMMAND_NAMES == ("check", "lint", "graph", "explore", "matrix")
+    assert COMMAND_NAMES == ("check", "lint", "graph", "equiv", "explore", "matrix")
 
 
 @pytest.mark.slow
