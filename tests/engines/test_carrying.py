@@ -105,6 +105,48 @@ UNDONE: list[tuple[str, str, list[tuple[str, str]], str]] = [
         [("    mode = 0 ", "    # ")],
         "assertion",
     ),
+    (
+        "pv_dirty_transfer_make_stable.pg",
+        "page_make_stable between the dirty test and the clear",
+        [
+            ("    res = set_stable_if_present(p0)", "    res = ok  #"),
+            ("    assert res", "    # "),
+        ],
+        "assertion",
+    ),
+    (
+        "stable_if_present_atomic.pg",
+        "the check-and-set ESSA 6 (plain ESSA 1 instead)",
+        [("res = set_stable_if_present(p0)", "res = set_stable(p0)")],
+        "silent-loss",
+    ),
+    (
+        "set_stable_volatile_esa6.pg",
+        "ESSA 6 (plain ESSA 1 instead)",
+        [("res = set_stable_if_present(p0)", "res = set_stable(p0)")],
+        "silent-loss",
+    ),
+    (
+        "unused_dma_ref_refcount.pg",
+        "the last-reference test before ESSA 2",
+        [("  if last {", "  if true {")],
+        "silent-loss",
+    ),
+    (
+        "volatile_overtaken_state_change.pg",
+        "make_stable's spin on the state-change bit",
+        [("  await sc == 0 ", "  # ")],
+        "assertion",
+    ),
+    (
+        "host_pv_reclaim_atomic.pg",
+        "the host's test and invalidation as one step",
+        [
+            ("  atomic {                         # invalidate", "  # "),
+            ("      drop(p0)\n    }\n  }\n}", "      drop(p0)\n    }\n}"),
+        ],
+        "assertion",
+    ),
 ]
 
 
