@@ -8,7 +8,7 @@ failed internally); 130 interrupted (Ctrl-C). With several specs the first of 2,
 1, 0 that applies wins.
 
 The tree: `pagecheck [check] FILE|DIR ...` (the check is the default command: a first
-word that is not a command name is a spec), `lint`, `graph` (`checker.tools`),
+word that is not a command name is a spec), `lint`, `graph`, `equiv` (`checker.tools`),
 `explore` (`checker.explore`) and `matrix` (`checker.matrix`). Each command module
 adds its arguments to its subparser and runs from the parsed namespace.
 """
@@ -184,6 +184,14 @@ COMMANDS = (
         tools.add_graph_arguments,
         tools.run_graph,
         tools.GRAPH_HELP,
+    ),
+    Command(
+        "equiv",
+        "pagecheck equiv MODEL S1 S2",
+        "whether two states look the same to the guest",
+        tools.add_equiv_arguments,
+        tools.run_equiv,
+        tools.EQUIV_HELP,
     ),
     Command(
         "explore",

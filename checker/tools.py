@@ -1,9 +1,10 @@
-"""`pagecheck lint MODEL` and `pagecheck graph MODEL`: parsed arguments -> exit status.
+"""`pagecheck lint|graph|equiv MODEL`: parsed arguments -> exit status.
 
-Both read one model: a path, or a model's name looked up like `use NAME` (on
+Each reads one model: a path, or a model's name looked up like `use NAME` (on
 `--models DIR`, then in `models/` here and above). `lint` prints warnings (exit 1 if
 any); `graph` prints DOT, or writes it with `-o FILE` (`.svg`, `.png`, `.pdf` rendered
-by Graphviz). Input errors exit 2.
+by Graphviz); `equiv MODEL S1 S2` says whether two states look the same to the guest
+(exit 1 if they differ). Input errors exit 2.
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ LINT_HELP = (
     "and unused operations (exit 1 if any)"
 )
 GRAPH_HELP = "print the model's transition diagram as Graphviz DOT"
+EQUIV_HELP = (
+    "whether two states of a model look the same to the guest (weak trace equivalence,"
+    " host actions internal), with a distinguishing sequence of guest operations if"
+    " not (exit 1 then)"
+)
 
 
 def add_model_argument(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +51,23 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="FILE",
         help="write the DOT to FILE instead (.svg/.png/.pdf: rendered by Graphviz)",
+    )
+
+
+def add_equiv_arguments(parser: argparse.ArgumentParser) -> None:
+    add_model_argument(parser)
+    for name in ("first", "second"):
+        parser.add_argument(
+            name,
+            metavar="S1" if name == "first" else "S2",
+            help="a state (`Sr` or `S.r`), flags set with `+`: `Pr+dirty`",
+        )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="OP",
+        help="a guest operation the guest does not use (repeatable)",
     )
 
 
@@ -86,3 +109,13 @@ def run_graph(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
         out.write(dot)
         return ExitStatus.OK
     return write_picture(dot, target, err)
+
+
+def run_equiv(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
+    from .equiv import compare, render
+
+    model = resolve_model(ns.model, ns.models)
+    without = frozenset(ns.without)
+    comparison = compare(model, ns.first, ns.second, without)
+    out.write(render(model, comparison, without))
+    return ExitStatus.OK if comparison.equivalent else ExitStatus.EXPECTATION_FAILED
