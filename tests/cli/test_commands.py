@@ -111,7 +111,16 @@ def test_help_lists_every_command() -> None:
     status, out, _ = run("--help")
     assert status == 0
     assert out.startswith("usage: pagecheck ")
-    names = ("lint", "graph", "equiv", "explore", "matrix", "carry", "replay", "outcomes")
+    names = (
+        "lint",
+        "graph",
+        "equiv",
+        "explore",
+        "matrix",
+        "carry",
+        "replay",
+        "outcomes",
+    )
     for name in names:
         assert f"\n  pagecheck {name} " in out
     assert ("check", *names) == COMMAND_NAMES
