@@ -19,7 +19,7 @@ class ProgressInfo:
     """How far a running check has got."""
 
     engine: str
-    """The engine reporting: `explicit` or `z3`."""
+    """The engine reporting: `explicit`, `bmc` or `induction`."""
     depth: int
     """Steps covered so far: runs of up to `depth` steps have been examined."""
     bound: int
@@ -30,6 +30,8 @@ class ProgressInfo:
     """The size of the formula built so far (Z3 engine; the engine's own measure)."""
     solver_calls: int | None = None
     """Solver queries made so far (Z3 engine)."""
+    lemmas: int | None = None
+    """Lemmas learnt so far (inductive engine; `depth` is then its frame count)."""
 
 
 Progress = Callable[[ProgressInfo], None]

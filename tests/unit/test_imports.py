@@ -127,6 +127,7 @@ CORE = [
     "result",  # verdicts and results
     "engines.explicit",
     "engines.symbolic",
+    "engines.inductive",  # Spacer's proofs; the explicit engine for counterexamples
     "engines",  # the table of engines
 ]
 STAGES = FRONT_END + CORE
