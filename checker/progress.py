@@ -2,9 +2,11 @@
 
 Stage: beside the results (engines produce these, the CLI renders them). An engine
 that is given a `Progress` callback calls it with a `ProgressInfo` each time it has
-finished a unit of work: the explicit engine after each breadth-first layer, the Z3
-engine after each unrolled step. The callback must be cheap and must not raise; it
-cannot stop the check (the deadline does that). Engines never print; rendering the
+finished a unit of work: the explicit engine after each breadth-first layer, BMC after
+each unrolled step, induction when Spacer answers. The callback must be cheap and must
+not raise; it cannot stop the check (the deadline does that). The one exception is the
+portfolio's own callback for the explicit search, which raises to stop it when another
+engine has answered (`engines/portfolio.py`). Engines never print; rendering the
 information (e.g. a live line on a terminal) is the caller's business.
 """
 
