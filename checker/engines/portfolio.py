@@ -33,17 +33,29 @@ from ..errors import InternalError
 from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Verdict
 from .explicit import check_explicit
-from .inductive import check_inductive
-from .symbolic import check_symbolic
 
 #: Seconds the explicit engine runs alone before the other engines are started.
 QUICK_S = 0.3
 
+
+def _induction() -> Callable[..., EngineOutcome]:
+    from .inductive import check_inductive
+
+    return check_inductive
+
+
+def _bmc() -> Callable[..., EngineOutcome]:
+    from .symbolic import check_symbolic
+
+    return check_symbolic
+
+
 #: The engines forked beside the explicit search, in the order their answers are
-#: preferred.
-RACERS: dict[str, Callable[..., EngineOutcome]] = {
-    "induction": check_inductive,
-    "bmc": check_symbolic,
+#: preferred, each by the function that loads it: a spec the explicit search answers
+#: alone never waits for Z3 to load.
+RACERS: dict[str, Callable[[], Callable[..., EngineOutcome]]] = {
+    "induction": _induction,
+    "bmc": _bmc,
 }
 
 #: The racers that take a memory limit.
@@ -142,13 +154,14 @@ class _Race:
 
     def start(self) -> None:
         self.started = True
+        engines = {name: load() for name, load in RACERS.items()}
         context = multiprocessing.get_context("fork")
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            for name in RACERS:
+            for name, engine in engines.items():
                 receive, send = context.Pipe(duplex=False)
                 process = context.Process(
-                    target=_serve, args=(name, send, self.job), daemon=True
+                    target=_serve, args=(name, engine, send, self.job), daemon=True
                 )
                 process.start()
                 send.close()
@@ -233,7 +246,9 @@ def _how_far(info: ProgressInfo) -> str:
     return f"depth {info.depth}, {info.solver_calls or 0} solver calls"
 
 
-def _serve(name: str, conn: Connection, job: _Job) -> None:
+def _serve(
+    name: str, engine: Callable[..., EngineOutcome], conn: Connection, job: _Job
+) -> None:
     """One racing engine, in its own process: its progress and answer go to `conn`."""
     os.nice(NICENESS.get(name, 0))
 
@@ -242,7 +257,7 @@ def _serve(name: str, conn: Connection, job: _Job) -> None:
 
     limit = {"memory_mb": job.memory_mb} if name in MEMORY_LIMITED else {}
     try:
-        outcome = RACERS[name](
+        outcome = engine(
             job.spec,
             job.bound,
             deadline=job.deadline,

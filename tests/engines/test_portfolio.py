@@ -49,7 +49,7 @@ def racing(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             if name == "explicit":
                 monkeypatch.setattr(portfolio, "check_explicit", engine)
             else:
-                monkeypatch.setitem(portfolio.RACERS, name, engine)
+                monkeypatch.setitem(portfolio.RACERS, name, lambda e=engine: e)
 
     return use
 
