@@ -373,7 +373,7 @@ def _row(r: Run, timeout: float) -> list[str]:
     timed_out = r.status == "timeout"
     time_s = f">{timeout:g}" if timed_out and r.engine != SPIN else _fmt(r.time_s)
     search = _fmt(search_time(r)) if r.engine == SPIN else "—"
-    z3 = r.engine == "z3"
+    z3 = r.engine in ("bmc", "z3", "induction")
     return [
         r.family,
         str(r.n),

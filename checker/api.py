@@ -7,11 +7,13 @@ folders into the spec files in them.
 Progress: `Options(progress=callback)` hands `callback` to the engine, which calls it
 with a `checker.progress.ProgressInfo` each time it finishes a unit of work: the
 explicit engine after each breadth-first layer (`depth` = the run length covered,
-`states` = distinct states seen), the Z3 engine after each unrolled step (`depth` = the
-steps unrolled, `formula_size`, `solver_calls`). Calls happen on the checking thread,
-between units of work, so a callback should return quickly and must not raise; it
-cannot stop a check (`timeout` does). Time is the callback's own to measure. The CLI's
-live line on a terminal (`checker.report.progress.LiveProgress`) is one such callback.
+`states` = distinct states seen), BMC after each unrolled step (`depth` = the
+steps unrolled, `formula_size`, `solver_calls`), induction when Spacer answers
+(`depth` = frames, `lemmas`); under `auto`, every engine's reports. Calls happen on
+the checking thread, between units of work, so a callback should return quickly and
+must not raise; it cannot stop a check (`timeout` does). Time is the callback's own
+to measure. The CLI's live line on a terminal (`checker.report.progress.LiveProgress`)
+is one such callback.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ class Options:
     """How to check: the same choices as the command line's options."""
 
     engine: str = DEFAULT_ENGINE
-    """A name in `checker.engines.ENGINES`: `z3` (bounded model checking with
-    proofs) or `explicit` (breadth-first)."""
+    """A name in `checker.engines.ENGINES` (or an alias): `auto` (the portfolio),
+    `explicit` (breadth-first), `bmc` (bounded model checking with proofs) or
+    `induction` (Spacer's inductive proofs)."""
     bound: int | None = None
     """Steps to explore; None: the spec's own `bound` (100 without one)."""
     timeout: float = DEFAULT_TIMEOUT
@@ -107,6 +110,8 @@ def check_spec(
         stats=outcome.stats,
         coverage=found,
         strict=strict,
+        answered_by=outcome.engine or options.engine,
+        certificate=outcome.certificate,
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from .api import DEFAULT_TIMEOUT, Options
-from .engines import DEFAULT_ENGINE, ENGINES, engine_help
+from .engines import DEFAULT_ENGINE, engine_help, engine_names
 from .exit import ExitStatus
 
 
@@ -120,7 +120,7 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
     """The options that choose how specs are checked (the check, explore, matrix)."""
     parser.add_argument(
         "--engine",
-        choices=tuple(ENGINES),
+        choices=engine_names(),
         default=DEFAULT_ENGINE,
         help=engine_help(),
     )
@@ -142,7 +142,7 @@ def add_check_options(parser: argparse.ArgumentParser) -> None:
         type=megabytes,
         metavar="MB",
         help="memory limit of the explicit engine in megabytes; reaching it gives "
-        "`unknown` (default: none; the z3 engine ignores it)",
+        "`unknown` (default: none; the Z3 engines ignore it)",
     )
     add_models_option(parser)
     parser.add_argument(

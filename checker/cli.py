@@ -135,6 +135,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "assertions, awaits, never conjuncts, model transitions and ops",
     )
     p.add_argument(
+        "--certificate",
+        type=Path,
+        metavar="FILE",
+        help="write the inductive invariant of each proof by induction to FILE "
+        "(SMT-LIB, checked before it is written)",
+    )
+    p.add_argument(
         "-q", "--quiet", action="store_true", help="print only the summary lines"
     )
     p.add_argument(
@@ -437,7 +444,22 @@ def _check(
         status = _write_pictures(output, pictures, err)
         if status:
             codes.append(status)
+    if ns.certificate is not None:
+        _write_certificates(ns.certificate, results, err)
     return worst(codes)
+
+
+def _write_certificates(path: Path, results: list[CheckResult], err: TextIO) -> None:
+    """Every proof's invariant into one file; a note when no proof came with one."""
+    certificates = [r.certificate for r in results if r.certificate is not None]
+    if not certificates:
+        print(
+            f"pagecheck: no certificate written to {path}: no proof came from "
+            "induction",
+            file=err,
+        )
+        return
+    path.write_text("\n".join(certificates), encoding="utf-8")
 
 
 def _input_error(

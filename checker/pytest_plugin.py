@@ -15,7 +15,7 @@ collected paths (golden tests, error cases) is left alone.
 An item passes when the spec's verdict meets its `expect` (a spec without `expect`
 must be `safe`): the same rule as `pagecheck`'s exit status 0. A failure shows the
 text report with the schedule; an input error shows the error with its caret.
-Options: `--pagecheck-engine NAME` (a name in `checker.engines.ENGINES`) and
+Options: `--pagecheck-engine NAME` (a name in `checker.engines.ENGINES`, or an alias) and
 `--pagecheck-timeout SECONDS`, with ini defaults `pagecheck_engine` and
 `pagecheck_timeout`; `pagecheck_models` lists extra folders for `use NAME`. Items
 carry the marker `pagecheck` (`-m pagecheck`) and record `verdict`, `property`,
@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .engines import DEFAULT_ENGINE, ENGINES
+from .engines import DEFAULT_ENGINE, engine_names
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr
@@ -57,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup(GROUP, "pagecheck: .pg specs as tests")
     group.addoption(
         ENGINE_OPTION,
-        choices=tuple(ENGINES),
+        choices=engine_names(),
         default=None,
         help=f"engine that checks .pg specs (default: ini {ENGINE_INI}, else "
         f"{DEFAULT_ENGINE})",
@@ -79,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini(
         ENGINE_INI,
         default="",
-        help=f"default of {ENGINE_OPTION} ({' or '.join(ENGINES)})",
+        help=f"default of {ENGINE_OPTION} ({' or '.join(engine_names())})",
     )
     parser.addini(TIMEOUT_INI, default="", help=f"default of {TIMEOUT_OPTION}")
     parser.addini(
@@ -101,9 +101,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def _engine(config: pytest.Config) -> str:
     engine = config.getoption(ENGINE_OPTION) or str(config.getini(ENGINE_INI)).strip()
     engine = engine or DEFAULT_ENGINE
-    if engine not in ENGINES:
+    if engine not in engine_names():
         raise pytest.UsageError(
-            f"{ENGINE_INI} must be one of {', '.join(ENGINES)}, got {engine!r}"
+            f"{ENGINE_INI} must be one of {', '.join(engine_names())}, got {engine!r}"
         )
     return str(engine)
 

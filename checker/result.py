@@ -44,6 +44,10 @@ class EngineOutcome:
     """When `expect violation P` names another property than the shortest: a run violating P."""
     reason: str = ""
     stats: Stats = field(default_factory=Stats)
+    engine: str = ""
+    """The engine that answered, when it is not the one asked (the portfolio's)."""
+    certificate: str | None = None
+    """A proof's inductive invariant as SMT-LIB, when an inductive proof answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,9 @@ class CheckResult:
     """What the runs never did; measured for `safe` verdicts (see `coverage.py`)."""
     strict: bool = False
     """`--strict` or `check coverage`: a vacuous `safe` fails its expectation."""
+    answered_by: str = ""
+    """The engine whose answer this is: `engine` itself, or the one the portfolio took."""
+    certificate: str | None = None
 
     @property
     def vacuous(self) -> bool:

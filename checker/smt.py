@@ -6,6 +6,10 @@ term; nothing here says what a statement means.
 
 Integers are bit-vectors wide enough that no value reachable within the bound can
 overflow (an interval bound over the spec's assignments), so arithmetic is exact.
+
+`Horn` is the same moves posed as constrained Horn clauses over unbounded integers
+(the reference semantics' integers do not wrap), solved by Z3's Spacer; its invariants
+are checked here with a plain solver before anyone trusts them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,15 @@ from . import ir
 from . import terms as T
 from .step import Status, StepDefinition, int_width
 
-__all__ = ["Encoding", "Unrolling", "int_width", "is_sat", "is_unsat", "z3_version"]
+__all__ = [
+    "Encoding",
+    "Horn",
+    "Unrolling",
+    "int_width",
+    "is_sat",
+    "is_unsat",
+    "z3_version",
+]
 from .terms import Sort
 
 PROPERTY_CODE = {p: k + 1 for k, p in enumerate(ir.PROPERTIES)}
@@ -131,6 +143,30 @@ class Encoding:
             return out
 
         return go(term)
+
+
+class IntEncoding(Encoding):
+    """The translation with unbounded integers: Z3's `Int` for integers, page states,
+    program counters and statuses. Integers never wrap, as in the reference semantics;
+    enumerations get no range constraint, so a proof over them covers more states than
+    exist, never fewer."""
+
+    def __init__(self, definition: StepDefinition, ctx: Any = None) -> None:
+        self.definition = definition
+        self.layout = definition.layout
+        self.ctx = ctx
+
+    def _var(self, name: str, sort: Sort) -> Any:
+        if sort in ("int", "enum"):
+            return z3.Int(name, self.ctx)
+        return z3.Bool(name, self.ctx)
+
+    def value(self, value: ir.Value, sort: Sort) -> Any:
+        if sort in ("int", "enum"):
+            return z3.IntVal(int(value), self.ctx)
+        if sort == "result":
+            return z3.BoolVal(value == "ok", self.ctx)
+        return z3.BoolVal(bool(value), self.ctx)
 
 
 _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
@@ -343,3 +379,175 @@ def _new_solver() -> Any:
     """QF_FD: an incremental SAT core that keeps its speed with assumptions."""
     logic = os.environ.get("PAGECHECK_Z3_LOGIC", "QF_FD")
     return z3.Solver() if logic == "default" else z3.SolverFor(logic)
+
+
+# --------------------------------------------------------------------------- Horn clauses
+
+
+#: Spacer's configurations worth racing: the default, and proof-obligation
+#: simplification with pushing, which is far faster on some specs and diverges on others.
+SPACER_CONFIGS: dict[str, dict[str, bool]] = {
+    "spacer": {},
+    "spacer+pob": {"spacer.simplify_pob": True, "spacer.push_pob": True},
+}
+
+
+class Horn:
+    """The spec's reachable states as the least relation `inv` with
+    Init(s) => inv(s), inv(s) and Step(s, s') => inv(s'), and the query
+    inv(s) and Bad(s): is a violation reachable?
+
+    Step is one disjunction of the moves that do not violate (each: its enabling
+    condition, and every slot's next value); Bad holds where a violating move is
+    enabled, a `never` condition holds or the state is deadlocked. All terms come from
+    the step definition through `IntEncoding`. Each `Horn` lives in its own Z3 context,
+    so that several can be solved at once on different threads.
+    """
+
+    def __init__(self, definition: StepDefinition) -> None:
+        self.definition = definition
+        self.ctx = z3.Context()
+        self.encoding = IntEncoding(definition, self.ctx)
+        self.state = [
+            self.encoding._var(slot.name, slot.sort) for slot in definition.layout.slots
+        ]
+        self.next = [
+            self.encoding._var(f"{slot.name}'", slot.sort)
+            for slot in definition.layout.slots
+        ]
+        enc = self.encoding
+        self.init = z3.And(
+            [
+                x == v
+                for x, v in zip(self.state, enc.values(definition.initial), strict=True)
+            ]
+        )
+        steps = []
+        bad = []
+        for move in definition.moves:
+            enabled = enc.term(definition.enabled(move), self.state)
+            if move.violation is not None:
+                bad.append(enabled)
+                continue
+            after = list(self.state)
+            for slot, term in move.updates:
+                after[slot] = enc.term(term, self.state)
+            same = [n == a for n, a in zip(self.next, after, strict=True)]
+            steps.append(z3.And(enabled, *same))
+        self.step = z3.Or(steps) if steps else z3.BoolVal(False, self.ctx)
+        bad.extend(self._state_bad())
+        self.bad = z3.Or(bad) if bad else z3.BoolVal(False, self.ctx)
+        self.stop: Callable[[], None] = self.ctx.interrupt
+
+    def _state_bad(self) -> list[Any]:
+        """A `never` condition that holds, or a deadlock, in the state."""
+        d, enc = self.definition, self.encoding
+        props = d.spec.properties
+        out = []
+        if "never" in props:
+            out += [enc.term(cond, self.state) for cond, _ in d.nevers]
+        if "deadlock" in props:
+            running = [
+                self.state[ts.status] == enc.value(int(Status.RUNNING), "enum")
+                for ts in d.layout.threads
+            ]
+            enabled = [enc.term(d.enabled(m), self.state) for m in d.moves]
+            out.append(z3.And(z3.Or(running), z3.Not(z3.Or(enabled))))
+        return out
+
+    def solve(
+        self, config: str, seed: int, timeout_ms: int
+    ) -> tuple[str, Any, dict[str, int]]:
+        """Spacer's answer: (`safe`, the invariant over `state`, statistics),
+        (`violation`, None, ...) or (`unknown`, the reason, ...)."""
+        fp = z3.Fixedpoint(ctx=self.ctx)
+        try:
+            return self._solve(fp, config, seed, timeout_ms)
+        except z3.Z3Exception as stopped:  # interrupted by `stop`
+            return "unknown", str(stopped), {}
+
+    def _solve(
+        self, fp: Any, config: str, seed: int, timeout_ms: int
+    ) -> tuple[str, Any, dict[str, int]]:
+        fp.set(engine="spacer")
+        fp.set("spacer.random_seed", seed)
+        fp.set("timeout", max(1, timeout_ms))
+        for key, value in SPACER_CONFIGS[config].items():
+            fp.set(key, value)
+        sorts = [x.sort() for x in self.state]
+        inv = z3.Function("inv", *sorts, z3.BoolSort(self.ctx))
+        err = z3.Function("err", z3.BoolSort(self.ctx))
+        fp.register_relation(inv, err)
+        fp.declare_var(*self.state, *self.next)
+        fp.rule(inv(*self.state), self.init)
+        fp.rule(inv(*self.next), [inv(*self.state), self.step])
+        fp.rule(err(), [inv(*self.state), self.bad])
+        answer = fp.query(err())
+        stats = _spacer_stats(fp)
+        if answer == z3.unsat:
+            cover = fp.get_cover_delta(-1, inv)
+            return "safe", z3.substitute_vars(cover, *self.state), stats
+        if answer == z3.sat:
+            return "violation", None, stats
+        return "unknown", fp.reason_unknown(), stats
+
+    def refuted(self, invariant: Any, timeout_ms: int) -> str | None:
+        """Which of initiation, consecution and safety `invariant` fails (or cannot be
+        shown within the time), None when it is an inductive invariant that excludes
+        every violation. Checked by a plain solver, independent of Spacer."""
+        after = z3.substitute(invariant, *zip(self.state, self.next, strict=True))
+        obligations = (
+            ("initiation", [self.init, z3.Not(invariant)]),
+            ("consecution", [invariant, self.step, z3.Not(after)]),
+            ("safety", [invariant, self.bad]),
+        )
+        for name, formulas in obligations:
+            solver = z3.Solver(ctx=self.ctx)
+            solver.set("timeout", max(1, timeout_ms))
+            solver.add(*formulas)
+            answer = solver.check()
+            if answer == z3.sat:
+                return f"{name} fails"
+            if answer != z3.unsat:
+                return f"{name} undecided ({solver.reason_unknown()})"
+        return None
+
+    def certificate(self, invariant: Any, title: str) -> str:
+        """The invariant as SMT-LIB: one constant per slot, named after the spec, and
+        a comment per program counter with its source line."""
+        spec = self.definition.spec
+        lines = [f"; an inductive invariant of {title}, checked by pagecheck:"]
+        lines.append(
+            "; it holds initially, every step preserves it, and no state it allows "
+            "violates"
+        )
+        lines.append(";")
+        for thread in spec.threads:
+            lines.append(f"; {thread.name}.pc:")
+            for pc, instr in enumerate(thread.instrs):
+                span = instr.span
+                lines.append(f";   {pc} = line {span.line}: {span.one_line()}")
+            lines.append(f";   {thread.end} = the end of {thread.name}")
+        lines.append(";")
+        names = ", ".join(
+            f"{k} = {spec.model.state_name(k)}"
+            for k in range(len(spec.model.guest_states) * len(spec.model.host_states))
+        )
+        lines.append(f"; page states: {names}")
+        for x in self.state:
+            lines.append(f"(declare-const {x.sexpr()} {x.sort().sexpr()})")
+        lines.append("(define-fun invariant () Bool")
+        lines.append("  " + z3.simplify(invariant).sexpr().replace("\n", "\n  "))
+        lines.append(")")
+        return "\n".join(lines) + "\n"
+
+
+def _spacer_stats(fp: Any) -> dict[str, int]:
+    """Spacer's frame count and lemma total from its statistics."""
+    stats = fp.statistics()
+    out = {}
+    for k in range(len(stats)):
+        key, value = stats[k]
+        if key in ("SPACER max depth", "SPACER num lemmas", "SPACER num queries"):
+            out[key.removeprefix("SPACER ").replace(" ", "_")] = int(value)
+    return out

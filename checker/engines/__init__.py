@@ -52,43 +52,81 @@ def _explicit() -> Engine:
     return _accepting_options(check_explicit)
 
 
-def _z3() -> Engine:
+def _bmc() -> Engine:
     from .symbolic import check_symbolic
 
     return _accepting_options(check_symbolic)
+
+
+def _induction() -> Engine:
+    from .inductive import check_inductive
+
+    return _accepting_options(check_inductive)
+
+
+def _auto() -> Engine:
+    from .portfolio import check_portfolio
+
+    return _accepting_options(check_portfolio)
 
 
 ENGINES: dict[str, EngineInfo] = {
     info.name: info
     for info in (
         EngineInfo(
-            "z3",
-            "bounded model checking with Z3, proofs of safety by closure",
-            _z3,
+            "auto",
+            "a portfolio: explicit, bmc and induction side by side, the first "
+            "conclusive answer wins",
+            _auto,
         ),
         EngineInfo(
             "explicit",
             "breadth-first enumeration of states, the reference semantics",
             _explicit,
         ),
+        EngineInfo(
+            "bmc",
+            "bounded model checking with Z3, proofs of safety by closure",
+            _bmc,
+        ),
+        EngineInfo(
+            "induction",
+            "inductive proofs with Z3's Spacer, every invariant checked",
+            _induction,
+        ),
     )
 }
 """Every engine by name, the default first."""
 
+ALIASES: dict[str, str] = {"z3": "bmc"}
+"""Older names that still work: `z3` was the bounded model checker's name."""
+
 DEFAULT_ENGINE = next(iter(ENGINES))
 
 
+def engine_names() -> tuple[str, ...]:
+    """Every name `--engine` accepts: the table's, then the aliases."""
+    return (*ENGINES, *ALIASES)
+
+
+def canonical(name: str) -> str:
+    """The table's name for `name` (an alias resolved)."""
+    return ALIASES.get(name, name)
+
+
 def engine_help() -> str:
-    """`z3 (default): ...; explicit: ...` for `--help`."""
-    return "; ".join(
+    """`auto (default): ...; explicit: ...` for `--help`."""
+    rows = [
         f"{name}{' (default)' if name == DEFAULT_ENGINE else ''}: {info.description}"
         for name, info in ENGINES.items()
-    )
+    ]
+    rows += [f"{alias}: the same as {name}" for alias, name in ALIASES.items()]
+    return "; ".join(rows)
 
 
 def get_engine(name: str) -> Engine:
-    """The engine called `name` (a key of `ENGINES`), loaded now."""
-    return ENGINES[name].load()
+    """The engine called `name` (a key of `ENGINES` or an alias), loaded now."""
+    return ENGINES[canonical(name)].load()
 
 
 #: Keywords of `Engine` that an engine may not accept yet; they are dropped for it.

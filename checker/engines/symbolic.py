@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from .. import ir
+from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import Semantics
 from ..smt import Unrolling, is_sat, is_unsat
@@ -142,6 +143,7 @@ def check_symbolic(
     deadline: float,
     want: str | None = None,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> EngineOutcome:
     sem = Semantics(spec)
     s0 = sem.initial()
@@ -170,6 +172,16 @@ def check_symbolic(
     try:
         for k in range(1, bound + 1):
             u.extend()
+            if progress is not None:
+                progress(
+                    ProgressInfo(
+                        "bmc",
+                        k,
+                        bound,
+                        formula_size=u.formula_size(),
+                        solver_calls=search.checks,
+                    )
+                )
             if shortest is None:
                 shortest = search.violation_at(k, props)
             if (

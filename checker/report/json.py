@@ -7,7 +7,8 @@ Stage: reporters. Input: results and input errors; output: one JSON document,
 
 where each R has the fields of the language reference (section 4) in its order:
 `file`, `model`, `verdict`, `complete`, `bound`, `property`, `message`, `expect`,
-`expectation_met`, `time_s`, `trace`, then `engine`, `length`, `location`, `stats`
+`expectation_met`, `time_s`, `trace`, then `engine`, `answered_by` (the engine whose
+answer it is: `engine`, or the portfolio's winner), `length`, `location`, `stats`
 and, when `expect violation P` was met by another run than the shortest,
 `expected_property` and `expected_trace`. Each trace step is
 `{"step", "thread", "op", "page", "args", "result", "before", "after", "line"}`, with
@@ -138,6 +139,7 @@ def result_json(r: CheckResult, *, every: bool = False) -> dict[str, Any]:
         "time_s": round(r.time_s, 3),
         "trace": trace_json(spec, r.trace, every=every),
         "engine": r.engine,
+        "answered_by": r.answered_by,
         "length": r.trace.length if r.trace is not None else None,
         "location": None,
     }

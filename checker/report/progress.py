@@ -69,7 +69,10 @@ class LiveProgress:
 
 def progress_text(file: str, info: ProgressInfo, elapsed: float) -> str:
     """`specs/x.pg: explicit, step 12/100, 4711 states, 3.2s`."""
-    parts = [f"{info.engine}, step {info.depth}/{info.bound}"]
+    if info.lemmas is not None:
+        parts = [f"{info.engine}, frame {info.depth}, {info.lemmas} lemmas"]
+    else:
+        parts = [f"{info.engine}, step {info.depth}/{info.bound}"]
     if info.states is not None:
         parts.append(f"{info.states} states")
     if info.formula_size is not None:

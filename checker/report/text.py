@@ -45,7 +45,9 @@ class _Paint:
 
 
 def summary_line(r: CheckResult, *, color: bool = False) -> str:
-    """`FILE: VERDICT, complete|bounded at K (TIME)`, plus `[FAIL: expected ...]`."""
+    """`FILE: VERDICT, complete|bounded at K (TIME[, by ENGINE])`, plus
+    `[FAIL: expected ...]`; the engine is named when it is not the one asked for
+    (the portfolio's winner)."""
     paint = _Paint(color)
     if r.verdict == Verdict.VIOLATION:
         assert r.trace is not None
@@ -63,7 +65,8 @@ def summary_line(r: CheckResult, *, color: bool = False) -> str:
         what += ", complete" if r.complete else f", bounded at {r.bound}"
     else:
         what = paint("unknown", _YELLOW, _BOLD) + f" ({r.message})"
-    line = f"{r.file}: {what} ({r.time_s:.2f}s)"
+    by = f", by {r.answered_by}" if r.answered_by not in ("", r.engine) else ""
+    line = f"{r.file}: {what} ({r.time_s:.2f}s{by})"
     if not r.expectation_met and r.verdict != Verdict.UNKNOWN:
         expected = r.spec.expect.describe() if r.spec.expect else "safe"
         if r.strict and r.vacuous:
@@ -114,6 +117,8 @@ def how_line(r: CheckResult) -> str:
         reduced = "".join(", " + _REDUCTIONS[name] for name in names)
         counted = f" ({states:,} {plural(states, 'state')}{reduced})"
     if r.verdict == Verdict.SAFE and r.complete:
+        if r.answered_by == "induction":
+            return "proved by induction: an inductive invariant, checked"
         if r.stats.reduction == "partial-order":
             return f"proved: no reachable state violates{counted}"
         if states is None and r.stats.solver_calls:

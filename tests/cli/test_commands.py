@@ -45,13 +45,17 @@ def test_exit_statuses_are_one_enum() -> None:
 
 
 def test_one_table_of_engines() -> None:
-    assert engines.DEFAULT_ENGINE == "z3" == api.Options().engine
-    assert set(engines.ENGINES) == {"z3", "explicit"}
+    assert engines.DEFAULT_ENGINE == "auto" == api.Options().engine
+    assert list(engines.ENGINES) == ["auto", "explicit", "bmc", "induction"]
     parser = build_parser(io.StringIO(), io.StringIO())
     ns = parser.parse_args(["check", "--engine", "explicit", "x.pg"])
     assert ns.engine == "explicit"
+    assert parser.parse_args(["check", "--engine", "z3", "x.pg"]).engine == "z3"
+    assert engines.canonical("z3") == "bmc"
+    assert "z3: the same as bmc" in engines.engine_help()
     status, _, err = run("--engine", "cbmc", "x.pg")
-    assert status == 2 and "choose from 'z3', 'explicit'" in err
+    assert status == 2
+    assert "choose from 'auto', 'explicit', 'bmc', 'induction', 'z3'" in err
     for name, info in engines.ENGINES.items():
         assert info.description in engines.engine_help()
         assert name in engines.engine_help()

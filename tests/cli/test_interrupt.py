@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -52,11 +53,17 @@ def slow_specs(tmp_path: Path) -> list[Path]:
 
 
 def interrupt(
-    args: list[str], *, wait_for: str, group: bool, delay: float = 0.5
+    args: list[str],
+    *,
+    wait_for: str,
+    group: bool,
+    delay: float = 0.5,
+    exited: Callable[[int], None] | None = None,
 ) -> tuple[int, str, str]:
     """Run `python -m checker ARGS`, wait until stderr shows `wait_for` and `delay`
     seconds more, send SIGINT (to the whole process group when `group`, as a
-    terminal does; else to pagecheck alone); returns the status, stdout, stderr."""
+    terminal does; else to pagecheck alone); returns the status, stdout, stderr.
+    `exited` is called with pagecheck's process group once pagecheck has exited."""
     leader, follower = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "checker", "--models", str(ROOT / "models"), *args]
@@ -93,6 +100,8 @@ def interrupt(
             if not chunk:
                 break
             err += chunk
+        if exited is not None:
+            exited(process.pid)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
@@ -146,3 +155,32 @@ def test_matrix_cancels_its_workers(
     assert "Traceback" not in err
     assert err.rstrip().endswith("pagecheck: interrupted")
     assert out == ""
+
+
+def _no_process_left(group: int) -> None:
+    """Nothing pagecheck started outlives it: its process group empties."""
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        assert time.monotonic() < deadline, "a process of pagecheck's group is left"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["pagecheck", "group"])
+def test_the_portfolio_stops_every_engine(slow_specs: list[Path], group: bool) -> None:
+    """Ctrl-C while explicit, induction and BMC race: 130, and no engine left."""
+    slow, after = slow_specs
+    status, out, err = interrupt(
+        ["--engine", "auto", str(slow), str(after)],
+        wait_for="explicit, step",
+        group=group,
+        delay=3.0,
+        exited=_no_process_left,
+    )
+    assert status == 130
+    assert "Traceback" not in err
+    assert err.rstrip().endswith("pagecheck: interrupted")
+    assert "after.pg" not in out + err

@@ -1,9 +1,12 @@
-"""The Z3 engine against the explicit engine on generated small models and specs.
+"""The Z3 engines and the portfolio against the explicit engine on generated small
+models and specs.
 
-Both must agree on the verdict, the violated property, the shortest length and
-`complete`, and on whether an expected property is reachable; every Z3 trace is
-replayed by the engine itself (a mismatch raises InternalError and fails the test),
-and every explicit trace is replayed here too.
+BMC and the explicit engine must agree on the verdict, the violated property, the
+shortest length and `complete`, and on whether an expected property is reachable;
+every Z3 trace is replayed by the engine itself (a mismatch raises InternalError and
+fails the test), and every explicit trace is replayed here too. The inductive engine
+and the portfolio must agree the same way, except that they may prove `complete` a
+safe verdict that the explicit engine leaves bounded (a proof for runs of any length).
 
 The cases come from the Hypothesis strategies in `specgen.py`, so a failure shrinks to
 a small spec, and the failure report shows the model and the spec as text. CI runs a
@@ -16,7 +19,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, note, settings
+from hypothesis import HealthCheck, assume, event, given, note, reject, settings
 from hypothesis import strategies as st
 
 from checker import ir
@@ -78,6 +81,17 @@ def _assert_agree(spec: ir.Spec, explicit: CheckResult, symbolic: CheckResult) -
         )
 
 
+def _load_or_reject(case: Generated, expect: str | None) -> ir.Spec:
+    """The generated spec, or the example rejected when the checker refuses it."""
+    note(str(case) + (f"expect violation {expect}\n" if expect else ""))
+    try:
+        return load_case(case, expect)
+    except SourceError as error:
+        note(f"rejected by the checker: {error}")
+        event("rejected by the checker")
+        reject()
+
+
 def _run(spec: ir.Spec, z3_timeout: float = Z3_TIMEOUT) -> tuple[CheckResult, ...]:
     return (
         check_spec(spec, Options(engine="explicit", timeout=EXPLICIT_TIMEOUT)),
@@ -88,13 +102,7 @@ def _run(spec: ir.Spec, z3_timeout: float = Z3_TIMEOUT) -> tuple[CheckResult, ..
 @PROFILE
 @given(case=cases(), expect=st.sampled_from([None, *ir.PROPERTIES]))
 def test_engines_agree(case: Generated, expect: str | None) -> None:
-    note(str(case) + (f"expect violation {expect}\n" if expect else ""))
-    try:
-        spec = load_case(case, expect)
-    except SourceError as error:
-        note(f"rejected by the checker: {error}")
-        event("rejected by the checker")
-        assume(False)
+    spec = _load_or_reject(case, expect)
     explicit, symbolic = _run(spec)
     # a time limit says nothing about agreement
     if Verdict.UNKNOWN in (explicit.verdict, symbolic.verdict):
@@ -149,6 +157,34 @@ FIXED_DISAGREEMENTS = [
         "(complete) where the explicit engine finds the assertion violation in 1 step",
     ),
 ]
+
+
+def _assert_agree_or_prove(explicit: CheckResult, other: CheckResult) -> None:
+    """Agreement, where `other` may also have proved a bounded safe verdict."""
+    proved = (
+        explicit.verdict == other.verdict == Verdict.SAFE
+        and other.complete
+        and not explicit.complete
+    )
+    if proved:
+        assert explicit.expectation_met == other.expectation_met
+    else:
+        assert _summary(explicit) == _summary(other)
+
+
+@settings(PROFILE, max_examples=min(PROFILE.max_examples, 12))
+@given(case=cases(), expect=st.sampled_from([None, *ir.PROPERTIES]))
+def test_induction_and_portfolio_agree(case: Generated, expect: str | None) -> None:
+    spec = _load_or_reject(case, expect)
+    explicit = check_spec(spec, Options(engine="explicit", timeout=EXPLICIT_TIMEOUT))
+    assume(explicit.verdict != Verdict.UNKNOWN)
+    for engine in ("induction", "auto"):
+        other = check_spec(spec, Options(engine=engine, timeout=Z3_TIMEOUT))
+        note(f"explicit: {_summary(explicit)}\n{engine}: {_summary(other)}")
+        if other.verdict == Verdict.UNKNOWN:
+            event(f"{engine}: a time limit was reached")
+            continue
+        _assert_agree_or_prove(explicit, other)
 
 
 @pytest.mark.parametrize(("case", "expect", "z3_timeout"), FIXED_DISAGREEMENTS)

@@ -127,6 +127,8 @@ CORE = [
     "result",  # verdicts and results
     "engines.explicit",
     "engines.symbolic",
+    "engines.inductive",  # Spacer's proofs; the explicit engine for counterexamples
+    "engines.portfolio",  # the engines above, racing in processes
     "engines",  # the table of engines
 ]
 STAGES = FRONT_END + CORE

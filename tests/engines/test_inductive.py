@@ -1,0 +1,119 @@
+"""The inductive engine: proofs checked before they are trusted, exact counterexamples,
+and certificates that name the spec's state."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import z3
+
+from checker import smt
+from checker.engines.explicit import check_explicit
+from checker.engines.inductive import check_inductive
+from checker.load import load_spec
+from checker.result import Verdict
+from checker.step import define
+
+SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+def _deadline() -> float:
+    return time.monotonic() + 120
+
+
+def test_a_safe_spec_is_proved_with_a_checked_certificate() -> None:
+    spec = load_spec(SPECS / "race_fixed.pg")
+    outcome = check_inductive(spec, spec.bound, deadline=_deadline())
+    assert (outcome.verdict, outcome.complete) == (Verdict.SAFE, True)
+    certificate = outcome.certificate
+    assert certificate is not None
+    assert "(declare-const cpu0.pc Int)" in certificate
+    assert "(define-fun invariant () Bool" in certificate
+    assert ";   0 = line 17: write(p0, 6)" in certificate
+    # the certificate is SMT-LIB that Z3 reads back, and it holds initially
+    horn = smt.Horn(define(spec))
+    parsed = z3.parse_smt2_string(certificate + "(assert invariant)", ctx=horn.ctx)
+    solver = z3.Solver(ctx=horn.ctx)
+    solver.add(*parsed, horn.init)
+    assert solver.check() == z3.sat
+
+
+def test_invariants_are_checked_and_corrupted_ones_refused() -> None:
+    horn = smt.Horn(define(load_spec(SPECS / "race_fixed.pg")))
+    verdict, invariant, _ = horn.solve("spacer", 0, 60_000)
+    assert verdict == "safe"
+    assert horn.refuted(invariant, 60_000) is None
+    pc = horn.state[[s.name for s in horn.definition.layout.slots].index("cpu0.pc")]
+    too_strong = z3.And(invariant, pc > 0)
+    assert horn.refuted(too_strong, 60_000) == "initiation fails"
+    assert horn.refuted(z3.BoolVal(True, horn.ctx), 60_000) == "safety fails"
+    only_start = z3.And(
+        [x == v for x, v in zip(horn.state, _initial(horn), strict=True)]
+    )
+    assert horn.refuted(only_start, 60_000) == "consecution fails"
+
+
+def _initial(horn: smt.Horn) -> list[Any]:
+    return horn.encoding.values(horn.definition.initial)
+
+
+def test_the_engine_refuses_a_corrupted_invariant(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    solve = smt.Horn.solve
+
+    def corrupted(self: smt.Horn, *args: Any) -> tuple[str, Any, dict[str, int]]:
+        verdict, _, stats = solve(self, *args)
+        return verdict, z3.BoolVal(True, self.ctx), stats
+
+    monkeypatch.setattr(smt.Horn, "solve", corrupted)
+    spec = load_spec(SPECS / "race_fixed.pg")
+    outcome = check_inductive(spec, spec.bound, deadline=_deadline())
+    assert outcome.verdict == Verdict.UNKNOWN
+    assert outcome.reason == "Spacer's invariant was refused: safety fails"
+
+
+def test_violations_are_the_reference_shortest() -> None:
+    spec = load_spec(SPECS / "race.pg")
+    outcome = check_inductive(spec, spec.bound, deadline=_deadline())
+    reference = check_explicit(spec, spec.bound, deadline=_deadline())
+    assert outcome.verdict == Verdict.VIOLATION
+    assert outcome.trace == reference.trace
+
+
+def test_a_violation_beyond_the_bound_reads_as_the_reference_says() -> None:
+    spec = load_spec(SPECS / "race.pg")
+    outcome = check_inductive(spec, 1, deadline=_deadline())
+    reference = check_explicit(spec, 1, deadline=_deadline())
+    assert (outcome.verdict, outcome.complete) == (Verdict.SAFE, False)
+    assert (reference.verdict, reference.complete) == (Verdict.SAFE, False)
+
+
+COUNTER = """use hinting
+page p0 : Sr
+var x = 0
+thread cpu0 {
+  while true {
+    x = x + 1
+  }
+}
+never x < 0
+bound 3
+"""
+
+
+def test_integers_do_not_wrap(tmp_path: Path) -> None:
+    """A counter that grows for ever stays non-negative: the proof is over unbounded
+    integers, where bit-vectors sized for the bound would wrap it around."""
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "hinting.pg").write_text(
+        (SPECS.parent / "models" / "hinting.pg").read_text()
+    )
+    path = tmp_path / "counter.pg"
+    path.write_text(COUNTER)
+    spec = load_spec(path)
+    outcome = check_inductive(spec, spec.bound, deadline=_deadline())
+    assert (outcome.verdict, outcome.complete) == (Verdict.SAFE, True)
