@@ -1,0 +1,136 @@
+"""Sweeps on a Dask cluster: the executor behind `--cluster ADDRESS`.
+
+Stage: tools, beside `checker.executor` (whose interface it implements); the only
+module that imports Dask (`distributed`, the optional extra `pagecheck[cluster]`),
+and only once a cluster is asked for. The jobs are the ones the local process pool
+runs: plain data carrying the spec and model texts, so a worker needs pagecheck
+installed and nothing else (no shared file system).
+
+Results come back in job order whatever order they finish in; the progress bar
+counts finished checks. A task whose worker dies is run again by the scheduler (up to
+its `allowed-failures`), one that raises is retried `RETRIES` times; one that still
+fails becomes that job's own `failed` result and the sweep's other results are kept.
+Ctrl-C cancels every submitted task before the interrupt goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .executor import ExecutorError, Job, ProgressBar, run_job
+
+T = TypeVar("T")
+
+LOCAL = "local"
+"""The address that starts a `LocalCluster` of worker processes on this machine."""
+ENVIRONMENT = "PAGECHECK_CLUSTER"
+"""The environment variable that gives `--cluster` its default."""
+CONNECT_TIMEOUT_S = 5.0
+"""How long to try reaching a scheduler before giving up."""
+RETRIES = 2
+"""How many times a check that raised is run again."""
+
+EXTRA_MISSING = (
+    "--cluster needs Dask, which is not installed: "
+    "pip install 'pagecheck[cluster]' (on the workers too)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DaskCluster:
+    """Jobs run as tasks of a Dask scheduler at `address`, or of a `LocalCluster` of
+    `workers` processes for `local`."""
+
+    address: str
+    workers: int = 2
+
+    def run(self, jobs: Sequence[Job[T]], progress: ProgressBar | None) -> list[T]:
+        distributed = _import_distributed()
+        with _quiet(), self._client(distributed) as client:
+            keys = [f"pagecheck-{uuid.uuid4().hex}-{k}" for k in range(len(jobs))]
+            futures = client.map(run_job, jobs, key=keys, pure=False, retries=RETRIES)
+            try:
+                for _ in distributed.as_completed(futures):
+                    if progress is not None:
+                        progress.advance()
+                return [
+                    _result(job, future)
+                    for job, future in zip(jobs, futures, strict=True)
+                ]
+            except BaseException:
+                client.cancel(futures, force=True)
+                raise
+
+    @contextmanager
+    def _client(self, distributed: Any) -> Iterator[Any]:
+        """A connected client (and the local cluster it runs on, for `local`)."""
+        cluster = None
+        try:
+            if self.address == LOCAL:
+                cluster = distributed.LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    host="127.0.0.1",
+                    dashboard_address=None,
+                )
+                client = distributed.Client(cluster, set_as_default=False)
+            else:
+                client = distributed.Client(
+                    self.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False
+                )
+        except (OSError, ValueError, TypeError) as error:
+            if cluster is not None:
+                cluster.close()
+            where = "a local Dask cluster" if cluster is not None else self.address
+            raise ExecutorError(
+                f"cannot reach the Dask scheduler at {where}: {_reason(error)}"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise ExecutorError(EXTRA_MISSING) from None
+    return distributed
+
+
+def _result(job: Job[T], future: Any) -> T:
+    """The job's result, or its `failed` result when the task ended in an error."""
+    if future.status == "finished":
+        result: T = future.result()
+        return result
+    error = future.exception()
+    if type(error).__name__ == "KilledWorker":
+        return job.failed("its worker died on every try")
+    return job.failed(f"it failed on the cluster: {_reason(error)}")
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Dask's own log lines (workers joining and leaving, retries) are not the
+    command's output: only errors reach stderr while a sweep runs."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
