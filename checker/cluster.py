@@ -54,17 +54,18 @@ class DaskCluster:
         with _quiet(), self._client(distributed) as client:
             keys = [f"pagecheck-{uuid.uuid4().hex}-{k}" for k in range(len(jobs))]
             futures = client.map(run_job, jobs, key=keys, pure=False, retries=RETRIES)
+            where = {future.key: k for k, future in enumerate(futures)}
+            results: dict[int, T] = {}
             try:
-                for _ in distributed.as_completed(futures):
+                for future in distributed.as_completed(futures, loop=client.loop):
+                    k = where[future.key]
+                    results[k] = _result(jobs[k], future)
                     if progress is not None:
                         progress.advance()
-                return [
-                    _result(job, future)
-                    for job, future in zip(jobs, futures, strict=True)
-                ]
             except BaseException:
                 client.cancel(futures, force=True)
                 raise
+            return [results[k] for k in range(len(jobs))]
 
     @contextmanager
     def _client(self, distributed: Any) -> Iterator[Any]:
@@ -78,13 +79,14 @@ class DaskCluster:
                     processes=True,
                     host="127.0.0.1",
                     dashboard_address=None,
+                    silence_logs=logging.ERROR,
                 )
                 client = distributed.Client(cluster, set_as_default=False)
             else:
                 client = distributed.Client(
                     self.address, timeout=CONNECT_TIMEOUT_S, set_as_default=False
                 )
-        except (OSError, ValueError, TypeError) as error:
+        except (OSError, ValueError, TypeError, RuntimeError) as error:
             if cluster is not None:
                 cluster.close()
             where = "a local Dask cluster" if cluster is not None else self.address
@@ -108,14 +110,16 @@ def _import_distributed() -> Any:
 
 
 def _result(job: Job[T], future: Any) -> T:
-    """The job's result, or its `failed` result when the task ended in an error."""
-    if future.status == "finished":
+    """The job's result, fetched as soon as it is done (a result left on a worker
+    that dies later would be computed again); its `failed` result when the task
+    ended in an error."""
+    try:
         result: T = future.result()
-        return result
-    error = future.exception()
-    if type(error).__name__ == "KilledWorker":
-        return job.failed("its worker died on every try")
-    return job.failed(f"it failed on the cluster: {_reason(error)}")
+    except Exception as error:  # the task's own error, or Dask's about the task
+        if type(error).__name__ == "KilledWorker":
+            return job.failed("its worker died on every try")
+        return job.failed(f"it failed on the cluster: {_reason(error)}")
+    return result
 
 
 def _reason(error: BaseException) -> str:
