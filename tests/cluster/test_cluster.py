@@ -5,9 +5,15 @@ unreachable scheduler. Nothing here contacts an address other than 127.0.0.1."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import os
+import pty
 import re
+import select
+import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,7 +29,10 @@ from .conftest import WORKERS, wait_for_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPLORE_DATA = ROOT / "tests" / "explore" / "data"
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals and ttys"),
+]
 
 
 def run(args: list[str]) -> tuple[int, str, str]:
@@ -164,3 +173,66 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(
         f"pagecheck: error: cannot reach the Dask scheduler at {address}"
     )
     assert err.count("\n") == 1
+
+
+def test_ctrl_c_cancels_the_submitted_checks(scheduler: str, tmp_path: Path) -> None:
+    """A folder check of two slow specs (minutes each, benchmarks/families.py),
+    interrupted once the progress bar shows: 130, one line, and the scheduler
+    drops the checks."""
+    from distributed import Client
+
+    families = ROOT / "benchmarks" / "families.py"
+    name = "pagecheck_families_for_cluster"
+    spec = importlib.util.spec_from_file_location(name, families)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    text = module.spec_text("refcount", 7)
+    for stem in ("slow", "slower"):
+        (tmp_path / f"{stem}.pg").write_text(text)
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "checker", "--engine", "explicit"),
+            *("--models", str(ROOT / "models"), "--cluster", scheduler, str(tmp_path)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+        start_new_session=True,
+    )
+    os.close(follower)
+    err = b""
+    try:
+        deadline = time.monotonic() + 60
+        with Client(scheduler, timeout=30, set_as_default=False) as client:
+            while not any(client.processing().values()):
+                assert time.monotonic() < deadline, "the checks never started"
+                time.sleep(0.2)
+            while b"check [" not in err:
+                if select.select([leader], [], [], 1.0)[0]:
+                    err += os.read(leader, 4096)
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=60)
+            while select.select([leader], [], [], 0.5)[0]:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closed with the process
+                    break
+                if not chunk:
+                    break
+                err += chunk
+            while any(client.processing().values()):
+                assert time.monotonic() < deadline + 60, client.processing()
+                time.sleep(0.2)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        os.close(leader)
+    text_err = err.decode("utf-8", "replace")
+    assert process.returncode == 130
+    assert "Traceback" not in text_err
+    assert text_err.rstrip().endswith("pagecheck: interrupted")
+    assert out == ""
