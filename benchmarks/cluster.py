@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import statistics
 import sys
 import time
@@ -39,7 +38,7 @@ if str(ROOT) not in sys.path:  # `python benchmarks/cluster.py` puts benchmarks/
     sys.path.insert(0, str(ROOT))
 
 from checker import api  # noqa: E402
-from checker.cluster import DaskCluster  # noqa: E402
+from checker.cluster import DaskCluster, start_local_cluster  # noqa: E402
 from checker.executor import Executor, ProcessPool, run_job  # noqa: E402
 from checker.matrix import MatrixJob, plan_matrix  # noqa: E402
 from checker.sweep import Outcome  # noqa: E402
@@ -108,14 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     pool = ProcessPool(args.workers)
     start = time.perf_counter()
     with (
-        distributed.LocalCluster(
-            n_workers=args.workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
+        start_local_cluster(args.workers) as cluster,
         distributed.Client(cluster, set_as_default=False) as client,
     ):
         client.wait_for_workers(args.workers)

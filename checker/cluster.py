@@ -73,14 +73,7 @@ class DaskCluster:
         cluster = None
         try:
             if self.address == LOCAL:
-                cluster = distributed.LocalCluster(
-                    n_workers=self.workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                cluster = start_local_cluster(self.workers)
                 client = distributed.Client(cluster, set_as_default=False)
             else:
                 client = distributed.Client(
@@ -89,16 +82,32 @@ class DaskCluster:
         except (OSError, ValueError, TypeError, RuntimeError) as error:
             if cluster is not None:
                 cluster.close()
-            where = "a local Dask cluster" if cluster is not None else self.address
-            raise ExecutorError(
-                f"cannot reach the Dask scheduler at {where}: {_reason(error)}"
-            ) from None
+            what = (
+                "cannot start a local Dask cluster"
+                if self.address == LOCAL
+                else f"cannot reach the Dask scheduler at {self.address}"
+            )
+            raise ExecutorError(f"{what}: {_reason(error)}") from None
         try:
             yield client
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def start_local_cluster(workers: int) -> Any:
+    """A Dask `LocalCluster` on 127.0.0.1: `workers` single-threaded processes (a
+    check is one long computation in Python), no dashboard, only errors logged."""
+    distributed = _import_distributed()
+    return distributed.LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
 
 
 def _import_distributed() -> Any:

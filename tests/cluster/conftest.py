@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_interrupt import slow_specs  # noqa: F401 (a fixture)
+
 from . import jobs
 
 pytest.importorskip("distributed")

@@ -5,15 +5,9 @@ unreachable scheduler. Nothing here contacts an address other than 127.0.0.1."""
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import os
-import pty
 import re
-import select
-import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,6 +17,7 @@ import pytest
 from checker.cli import main
 from checker.cluster import DaskCluster
 from checker.executor import ProcessPool
+from tests.cli.test_interrupt import interrupt
 
 from . import jobs
 from .conftest import WORKERS, wait_for_workers
@@ -116,6 +111,14 @@ def test_a_matrix_on_the_cluster(
     assert remote == local
 
 
+def test_a_local_cluster_for_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--cluster local`: a LocalCluster of `-j` processes, started and stopped by
+    the command."""
+    monkeypatch.chdir(EXPLORE_DATA)
+    args = ["matrix", "specs", "--model", "hinting", "--engine", "explicit", "-j", "2"]
+    assert run([*args, "--cluster", "local"]) == run(args)
+
+
 def test_a_killed_worker_is_retried(scheduler: str, tmp_path: Path) -> None:
     wait_for_workers(scheduler, WORKERS)  # the nannies restart killed workers
     work = [jobs.Value(1), jobs.DieOnce(2, str(tmp_path / "died")), jobs.Value(3)]
@@ -175,64 +178,25 @@ def test_an_unreachable_scheduler_is_one_line_and_exit_2(
     assert err.count("\n") == 1
 
 
-def test_ctrl_c_cancels_the_submitted_checks(scheduler: str, tmp_path: Path) -> None:
-    """A folder check of two slow specs (minutes each, benchmarks/families.py),
-    interrupted once the progress bar shows: 130, one line, and the scheduler
-    drops the checks."""
+def test_ctrl_c_cancels_the_submitted_checks(
+    scheduler: str, slow_specs: list[Path]
+) -> None:
+    """A folder check of two slow specs (minutes each), interrupted once its checks
+    run on the workers: 130, one line, and the scheduler drops the checks."""
     from distributed import Client
 
-    families = ROOT / "benchmarks" / "families.py"
-    name = "pagecheck_families_for_cluster"
-    spec = importlib.util.spec_from_file_location(name, families)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    text = module.spec_text("refcount", 7)
-    for stem in ("slow", "slower"):
-        (tmp_path / f"{stem}.pg").write_text(text)
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "checker", "--engine", "explicit"),
-            *("--models", str(ROOT / "models"), "--cluster", scheduler, str(tmp_path)),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        text=True,
-        start_new_session=True,
-    )
-    os.close(follower)
-    err = b""
-    try:
+    with Client(scheduler, timeout=30, set_as_default=False) as client:
+        status, out, err = interrupt(
+            ["--engine", "explicit", "--cluster", scheduler, *map(str, slow_specs)],
+            wait_for="check [",
+            group=False,
+            delay=3.0,
+        )
         deadline = time.monotonic() + 60
-        with Client(scheduler, timeout=30, set_as_default=False) as client:
-            while not any(client.processing().values()):
-                assert time.monotonic() < deadline, "the checks never started"
-                time.sleep(0.2)
-            while b"check [" not in err:
-                if select.select([leader], [], [], 1.0)[0]:
-                    err += os.read(leader, 4096)
-            process.send_signal(signal.SIGINT)
-            out, _ = process.communicate(timeout=60)
-            while select.select([leader], [], [], 0.5)[0]:
-                try:
-                    chunk = os.read(leader, 4096)
-                except OSError:  # the terminal closed with the process
-                    break
-                if not chunk:
-                    break
-                err += chunk
-            while any(client.processing().values()):
-                assert time.monotonic() < deadline + 60, client.processing()
-                time.sleep(0.2)
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        os.close(leader)
-    text_err = err.decode("utf-8", "replace")
-    assert process.returncode == 130
-    assert "Traceback" not in text_err
-    assert text_err.rstrip().endswith("pagecheck: interrupted")
+        while any(client.processing().values()):
+            assert time.monotonic() < deadline, client.processing()
+            time.sleep(0.2)
+    assert status == 130
+    assert "Traceback" not in err
+    assert err.rstrip().endswith("pagecheck: interrupted")
     assert out == ""
