@@ -51,6 +51,8 @@ class DaskCluster:
 
     def run(self, jobs: Sequence[Job[T]], progress: ProgressBar | None) -> list[T]:
         distributed = _import_distributed()
+        if not jobs:  # nothing to send: no cluster to reach or start
+            return []
         with _quiet(), self._client(distributed) as client:
             keys = [f"pagecheck-{uuid.uuid4().hex}-{k}" for k in range(len(jobs))]
             futures = client.map(run_job, jobs, key=keys, pure=False, retries=RETRIES)

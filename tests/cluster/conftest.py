@@ -18,8 +18,6 @@ from tests.cli.test_interrupt import slow_specs  # noqa: F401 (a fixture)
 
 from . import jobs
 
-pytest.importorskip("distributed")
-
 SCHEDULER = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
 WORKERS = 2
@@ -39,6 +37,7 @@ def _start(
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The address of a scheduler with two single-threaded worker processes."""
+    pytest.importorskip("distributed")
     folder = tmp_path_factory.mktemp("dask")
     file = folder / "scheduler.json"
     # The workers run in an empty folder, so a check that read a spec or model file
