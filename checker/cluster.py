@@ -100,14 +100,16 @@ class DaskCluster:
 
 def start_local_cluster(workers: int) -> Any:
     """A Dask `LocalCluster` on 127.0.0.1: `workers` single-threaded processes (a
-    check is one long computation in Python), no dashboard, only errors logged."""
+    check is one long computation in Python), only errors logged. The scheduler's
+    web server gets a free port: it starts even without a dashboard, and on Dask's
+    usual port it would clash with any other cluster on the machine."""
     distributed = _import_distributed()
     return distributed.LocalCluster(
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     )
 

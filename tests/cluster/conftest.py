@@ -57,6 +57,7 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             [
                 *SCHEDULER,
                 *("--host", "127.0.0.1", "--port", "0", "--no-dashboard"),
+                *("--dashboard-address", "127.0.0.1:0"),  # its web server's port
                 *("--scheduler-file", str(file), "--idle-timeout", "600s"),
             ],
             folder / "scheduler.log",
