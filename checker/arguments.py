@@ -4,8 +4,9 @@ An argparse parser that writes to the streams it is given and raises instead of
 exiting (so `main(argv, stdout=, stderr=)` is testable in-process), the argument
 types whose errors speak the user's language, and the options that choose how specs
 are checked (`--engine --bound --timeout --memory --models --seed`), shared by the
-check, `explore` and `matrix`; and writing a picture to `-o FILE` (text, or rendered
-by Graphviz), shared by the check and `graph`.
+check, `explore` and `matrix`; where a sweep's checks run (`-j`, `--cluster`); and
+writing a picture to `-o FILE` (text, or rendered by Graphviz), shared by the check
+and `graph`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, NoReturn, TextIO
 
 from .api import DEFAULT_TIMEOUT, Options
 from .engines import DEFAULT_ENGINE, engine_help, engine_names
+from .executor import Executor, ProcessPool
 from .exit import ExitStatus
 
 
@@ -170,15 +172,43 @@ def options_from(ns: argparse.Namespace) -> Options:
 
 
 def add_jobs_option(parser: argparse.ArgumentParser) -> None:
-    """`-j N`: how many checks `explore` and `matrix` run in parallel."""
+    """`-j N` and `--cluster ADDRESS`: where the checks of a sweep (`explore`,
+    `matrix`) run; `executor_from` reads them."""
     parser.add_argument(
         "-j",
         "--jobs",
         type=positive_int,
         default=os.cpu_count() or 1,
         metavar="N",
-        help="checks to run in parallel (default: all cores)",
+        help="checks to run in parallel (default: all cores); with --cluster local, "
+        "the local cluster's worker processes",
     )
+    add_cluster_option(parser)
+
+
+def add_cluster_option(parser: argparse.ArgumentParser) -> None:
+    """`--cluster ADDRESS`: run the checks on a Dask cluster (`checker.cluster`)."""
+    from .cluster import ENVIRONMENT, LOCAL
+
+    parser.add_argument(
+        "--cluster",
+        default=os.environ.get(ENVIRONMENT) or None,
+        metavar="ADDRESS",
+        help="run the checks on the Dask scheduler at ADDRESS (tcp://HOST:8786), "
+        f"or on a local cluster started for this run ({LOCAL}); needs "
+        f"pagecheck[cluster] (default: ${ENVIRONMENT}, else worker processes here)",
+    )
+
+
+def executor_from(ns: argparse.Namespace) -> Executor:
+    """Where the options `add_jobs_option` (or `add_cluster_option`) added say the
+    checks run: worker processes here, or a Dask cluster (imported only then)."""
+    workers: int = getattr(ns, "jobs", None) or os.cpu_count() or 1
+    if ns.cluster is None:
+        return ProcessPool(workers)
+    from .cluster import DaskCluster
+
+    return DaskCluster(ns.cluster, workers)
 
 
 #: `-o` suffixes that Graphviz renders from DOT (the rest are written as text).

@@ -27,12 +27,14 @@ from typing import Any, TextIO
 
 from . import api
 from . import syntax as ast
-from .arguments import add_check_options, add_jobs_option, options_from
+from .arguments import add_check_options, add_jobs_option, executor_from, options_from
 from .coverage import first_line
 from .errors import SourceError
+from .executor import Executor, ProgressBar
 from .exit import ExitStatus
 from .explore import Slot, get_block, set_block, statements, threads
 from .files import read_source
+from .load import ModelFile, read_used_model
 from .load import check_parsed_spec as check_tree
 from .parser import parse
 from .result import Verdict
@@ -41,8 +43,8 @@ from .sweep import (
     ERROR,
     SCHEMA_VERSION,
     Outcome,
-    ProgressBar,
     check_variant,
+    failed_outcome,
     print_json,
     render_table,
     run_jobs,
@@ -131,6 +133,7 @@ class CarryJob:
     name: str
     path: str | None
     text: str
+    model: ModelFile
     change: Change
     options: api.Options
 
@@ -139,7 +142,10 @@ class CarryJob:
             self.name, self.text, Path(self.path) if self.path else None
         )
         tree = changed(without_expect(parse(source)), self.change)
-        return check_variant(tree, source, self.options)
+        return check_variant(tree, source, self.options, self.model)
+
+    def failed(self, reason: str) -> Outcome:
+        return failed_outcome(reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,19 +175,23 @@ def carry(
     path: Path,
     options: api.Options,
     *,
-    workers: int = 1,
+    executor: Executor | int = 1,
     progress: Callable[[int], ProgressBar] | None = None,
 ) -> Carried:
-    """Check the spec as written and every change of it; bad input raises."""
+    """Check the spec as written and every change of it (on `executor`: a number of
+    local worker processes, or a cluster); bad input raises."""
     source = read_source(path)
     tree = parse(source)
-    check_tree(tree, source, models_dirs=options.models_dirs)  # the spec as written
+    model = read_used_model(tree, source, models_dirs=options.models_dirs)
+    check_tree(tree, source, model=model)  # the spec as written
     quiet = replace(options, coverage=False, strict=False, progress=None)
-    original = check_variant(without_expect(tree), source, quiet)
+    original = check_variant(without_expect(tree), source, quiet, model)
     found = changes(tree, source) if original.safe else []
-    jobs = [CarryJob(source.name, str(path), source.text, c, quiet) for c in found]
+    jobs = [
+        CarryJob(source.name, str(path), source.text, model, c, quiet) for c in found
+    ]
     bar = progress(len(jobs)) if progress is not None else None
-    outcomes = run_jobs(jobs, workers, bar)
+    outcomes: list[Outcome] = run_jobs(jobs, executor, bar)
     return Carried(str(path), original, tuple(found), tuple(outcomes))
 
 
@@ -280,6 +290,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_carry(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
     """`pagecheck carry SPEC... [options]`: exit 1 when a spec is not safe."""
     options = options_from(ns)
+    executor = executor_from(ns)
     results = []
     for path in ns.specs:
         label = f"carry {path}"
@@ -288,7 +299,7 @@ def run_carry(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
                 carry(
                     path,
                     options,
-                    workers=ns.jobs,
+                    executor=executor,
                     progress=partial(ProgressBar, err, label),
                 )
             )

@@ -20,8 +20,11 @@ from .parser import keywords
 from .source import SourceFile, Span
 
 
-def check_model_tree(tree: ast.File, source: SourceFile) -> ir.Model:
-    """Check a parsed model; raises `SourceError` with every problem found."""
+def check_model_tree(
+    tree: ast.File, source: SourceFile, dot: bytes | None = None
+) -> ir.Model:
+    """Check a parsed model; raises `SourceError` with every problem found. `dot` is
+    the content of the DOT file the model imports, when it was read before."""
     errors = ErrorCollector()
     headers = [i for i in tree.items if isinstance(i, ast.ModelHeader)]
     header = headers[0]
@@ -137,7 +140,7 @@ def check_model_tree(tree: ast.File, source: SourceFile) -> ir.Model:
     transitions: list[ir.Transition] = []
     if header.dot_file is not None:
         transitions.extend(
-            dot_transitions(header, source, names, op_by_name, flag_index, errors)
+            dot_transitions(header, source, names, op_by_name, flag_index, errors, dot)
         )
     for rule in (i for i in tree.items if isinstance(i, ast.TransitionDecl)):
         transitions.extend(ctx.transitions(rule, len(transitions)))

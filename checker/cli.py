@@ -16,27 +16,35 @@ adds its arguments to its subparser and runs from the parsed namespace.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__, carry, explore, matrix, outcomes, replay, tools
-from .api import check_file, spec_files
+from .api import Options, check_file, spec_files
 from .arguments import (
     RENDERED,
     ArgumentsDone,
     StreamArgumentParser,
     add_check_options,
+    add_cluster_option,
+    executor_from,
     missing_graphviz,
     options_from,
     write_picture,
 )
 from .errors import Diagnostic, InternalError, SourceError
+from .executor import ExecutorError, ProgressBar
 from .exit import ExitStatus, worst
 from .result import CheckResult, Verdict
+from .sweep import Checked, capture, check_files
+
+if TYPE_CHECKING:
+    from .report.progress import LiveProgress
 
 EPILOG = """\
 exit status:
@@ -102,6 +110,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="spec files, or folders to search for specs (model files are skipped)",
     )
     add_check_options(p)
+    add_cluster_option(p)
     p.add_argument(
         "--json",
         action="store_true",
@@ -308,6 +317,9 @@ def main(
     except InternalError as e:
         print(f"pagecheck: internal error: {e}", file=err)
         return ExitStatus.UNKNOWN
+    except ExecutorError as e:
+        print(f"pagecheck: error: {e}", file=err)
+        return ExitStatus.INPUT_ERROR
     except KeyboardInterrupt:
         print("pagecheck: interrupted", file=err)
         return ExitStatus.INTERRUPTED
@@ -379,7 +391,7 @@ def _check(
         return ExitStatus.INPUT_ERROR
     from .report.progress import live_progress
 
-    progress = live_progress(err)
+    progress = live_progress(err) if ns.cluster is None else None
     options = replace(options_from(ns), progress=progress, full_coverage=ns.coverage)
     text_report = output.file is not None or output.fmt in ("text", "full")
     color = text_report and _use_color(ns, out)
@@ -399,23 +411,21 @@ def _check(
             codes.append(ExitStatus.INPUT_ERROR)
         files.extend(found)
     pictures: list[tuple[CheckResult, str]] = []
-    for path in files:
-        if progress is not None:
-            progress.start(str(path))
-        try:
-            result = check_file(path, options)
-        except SourceError as e:
-            errors.extend(e.diagnostics)
+    checks = _checked(ns, files, options, progress, err)
+    for path, checked in zip(files, checks, strict=True):
+        if checked.diagnostics:
+            errors.extend(checked.diagnostics)
             codes.append(ExitStatus.INPUT_ERROR)
-            print(e.render(), file=err)
+            print(SourceError(diagnostics=list(checked.diagnostics)).render(), file=err)
             continue
-        except InternalError as e:
-            print(f"pagecheck: internal error: {e}", file=err)
+        if checked.result is None:
+            if checked.internal is not None:
+                print(f"pagecheck: internal error: {checked.internal}", file=err)
+            else:
+                print(f"pagecheck: error: {path} not checked: {checked.lost}", file=err)
             codes.append(ExitStatus.UNKNOWN)
             continue
-        finally:
-            if progress is not None:
-                progress.finish()
+        result = checked.result
         results.append(result)
         codes.append(exit_status(result))
         picture = _picture(result, output.fmt)
@@ -460,6 +470,33 @@ def _write_certificates(path: Path, results: list[CheckResult], err: TextIO) -> 
         )
         return
     path.write_text("\n".join(certificates), encoding="utf-8")
+
+
+def _checked(
+    ns: argparse.Namespace,
+    files: Sequence[Path],
+    options: Options,
+    progress: LiveProgress | None,
+    err: TextIO,
+) -> Iterator[Checked]:
+    """Each file's check, in order: here, one after the other with the live progress
+    line, or on a Dask cluster (`--cluster`) with a progress bar of finished checks."""
+    if ns.cluster is not None:
+        yield from check_files(
+            files,
+            options,
+            executor_from(ns),
+            lambda total: ProgressBar(err, "check", total),
+        )
+        return
+    for path in files:
+        if progress is not None:
+            progress.start(str(path))
+        try:
+            yield capture(functools.partial(check_file, path, options))
+        finally:
+            if progress is not None:
+                progress.finish()
 
 
 def _input_error(

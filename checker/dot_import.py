@@ -14,7 +14,7 @@ from pathlib import Path
 from . import ir
 from . import syntax as ast
 from .errors import ErrorCollector, SourceError, quote, suggest
-from .files import display_path, read_source
+from .files import decode_source, display_path, read_source
 from .parser import DotEdge, parse_dot
 from .source import SourceFile
 
@@ -56,13 +56,16 @@ def dot_transitions(
     ops: Mapping[str, ir.Op],
     flags: Mapping[str, int],
     errors: ErrorCollector,
+    dot: bytes | None = None,
 ) -> list[ir.Transition]:
     """The transitions of the DOT file `header` names (relative to the model's folder),
-    numbered from 0 in edge order."""
+    numbered from 0 in edge order; `dot` is that file's content when it was read
+    before (else the file is read now)."""
     assert header.dot_file is not None
     base = source.path.parent if source.path is not None else Path(".")
     path = base / header.dot_file
-    if not path.is_file():
+    display = display_path(source, header.dot_file)
+    if dot is None and not path.is_file():
         errors.error(
             header.span,
             f"cannot import {header.dot_file!r}: no such file"
@@ -70,7 +73,12 @@ def dot_transitions(
         )
         return []
     try:
-        edges = parse_dot(read_source(path, display_path(source, header.dot_file)))
+        text = (
+            read_source(path, display)
+            if dot is None
+            else decode_source(dot, display, path)
+        )
+        edges = parse_dot(text)
     except SourceError as err:
         errors.items.extend(err.diagnostics)
         return []

@@ -11,9 +11,9 @@ the thread body, nested blocks included), then checks each variant. Variants are
 on the AST (`syntax.File`), keep the original spans, and are checked against the
 original `SourceFile`, so traces and errors point at the lines of the file as written.
 
-Checks run in worker processes (`-j`, see `checker.sweep`). A work item is plain
-data (file name, text, where to move what, options); a worker re-parses the text and
-rebuilds its variant.
+Checks run in worker processes (`-j`), or on a Dask cluster (`--cluster`; see
+`checker.sweep`). A work item is plain data (file name, text, the model's text, where
+to move what, options); a worker re-parses the text and rebuilds its variant.
 """
 
 from __future__ import annotations
@@ -26,10 +26,18 @@ from typing import Any, TextIO
 
 from . import api
 from . import syntax as ast
-from .arguments import add_check_options, add_jobs_option, options_from, positive_int
+from .arguments import (
+    add_check_options,
+    add_jobs_option,
+    executor_from,
+    options_from,
+    positive_int,
+)
 from .errors import SourceError
+from .executor import Executor, ProgressBar
 from .exit import ExitStatus
 from .files import read_source
+from .load import ModelFile, read_used_model
 from .load import check_parsed_spec as check_tree
 from .parser import parse
 from .result import Verdict
@@ -38,8 +46,8 @@ from .sweep import (
     ERROR,
     SCHEMA_VERSION,
     Outcome,
-    ProgressBar,
     check_variant,
+    failed_outcome,
     print_json,
     render_table,
     run_jobs,
@@ -254,11 +262,13 @@ def statement_text(stmt: ast.Stmt, source: SourceFile) -> str:
 
 @dataclass(frozen=True, slots=True)
 class MoveJob:
-    """Check the spec `text` with one statement moved (or as written: `gap is None`)."""
+    """Check the spec `text` with one statement moved (or as written: `gap is None`)
+    against the model it uses."""
 
     name: str
     path: str | None
     text: str
+    model: ModelFile
     item: int
     stmt: Slot
     gap: Slot | None
@@ -271,7 +281,10 @@ class MoveJob:
         tree = without_expect(parse(source))
         if self.gap is not None:
             tree = moved_variant(tree, self.item, self.stmt, self.gap)
-        return check_variant(tree, source, self.options)
+        return check_variant(tree, source, self.options, self.model)
+
+    def failed(self, reason: str) -> Outcome:
+        return failed_outcome(reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,13 +389,15 @@ def explore(
     options: api.Options,
     *,
     line: int | None = None,
-    workers: int = 1,
+    executor: Executor | int = 1,
     progress: Callable[[int], ProgressBar] | None = None,
 ) -> list[CallPlacements]:
-    """Check every placement of every statement calling `op`; bad input raises."""
+    """Check every placement of every statement calling `op` on `executor` (a
+    number: that many local worker processes); bad input raises."""
     source = read_source(path)
     tree = parse(source)
-    check_tree(tree, source, models_dirs=options.models_dirs)  # the spec as written
+    model = read_used_model(tree, source, models_dirs=options.models_dirs)
+    check_tree(tree, source, model=model)  # the spec as written
     planned = plan_moves(tree, op, line)
     if not planned:
         raise SourceError(None, _nothing_calls(tree, op, line), file=source.name)
@@ -396,10 +411,19 @@ def explore(
         for p in positions:
             gap = None if p.current else p.gap
             jobs.append(
-                MoveJob(source.name, str(path), source.text, item, slot, gap, options)
+                MoveJob(
+                    source.name,
+                    str(path),
+                    source.text,
+                    model,
+                    item,
+                    slot,
+                    gap,
+                    options,
+                )
             )
     bar = progress(len(jobs)) if progress is not None else None
-    outcomes = iter(run_jobs(jobs, workers, bar))
+    outcomes = iter(run_jobs(jobs, executor, bar))
     moves = []
     for thread, _, moved, positions in shapes:
         mine = tuple(next(outcomes) for _ in positions) if len(positions) > 1 else ()
@@ -524,7 +548,7 @@ def run_explore(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             ns.move,
             options,
             line=ns.line,
-            workers=ns.jobs,
+            executor=executor_from(ns),
             progress=lambda total: ProgressBar(err, f"explore {name}", total),
         )
     except SourceError as error:

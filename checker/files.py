@@ -33,6 +33,13 @@ def read_source(path: Path, name: str | None = None) -> SourceFile:
         raise SourceError(
             None, f"cannot read {display}: {exc.strerror}", file=display
         ) from None
+    return decode_source(data, display, path)
+
+
+def decode_source(data: bytes, name: str, path: Path | None = None) -> SourceFile:
+    """A file's bytes as UTF-8 text; undecodable bytes or a NUL are a SourceError at
+    their position. `path` is where the bytes came from (for relative paths)."""
+    display = name
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -61,7 +68,7 @@ def parse_file(path: Path, name: str | None = None) -> tuple[SourceFile, ast.Fil
     if path.suffix.lower() in (".dot", ".gv"):
         raise _dot_given(source)
     try:
-        return source, _parsed(source.name, source.text, source.path)
+        return source, parsed(source)
     except SourceError:
         if _DOT_START.match(source.text):
             raise _dot_given(source) from None
@@ -84,6 +91,11 @@ def _dot_given(source: SourceFile) -> SourceError:
         f' imports its transitions with `model {name} from dot "{file}"`'
         " (the path relative to the model's file)",
     )
+
+
+def parsed(source: SourceFile) -> ast.File:
+    """A text's parse tree; the same text is parsed once per process."""
+    return _parsed(source.name, source.text, source.path)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -10,8 +10,8 @@ at the `use` line.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import ir
@@ -25,6 +25,7 @@ from .files import (
     known_model_names,
     nearest_model_folders,
     parse_file,
+    parsed,
     shown_path,
 )
 from .source import SourceFile
@@ -44,6 +45,15 @@ def load_spec(
     path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = None
 ) -> ir.Spec:
     """Like `load`, but a model file is an error: a spec is what can be checked."""
+    source, model = read_spec(path, models_dirs=models_dirs, display=display)
+    return check_parsed_spec(parsed(source), source, model=model)
+
+
+def read_spec(
+    path: Path, *, models_dirs: Sequence[Path] = (), display: str | None = None
+) -> tuple[SourceFile, ModelFile]:
+    """Read a spec file and the model file it uses: everything `load_spec` needs the
+    file system for (its errors are those `load_spec` would raise first)."""
     source, tree = parse_file(path, display)
     header = tree.header
     if header is not None:
@@ -52,7 +62,7 @@ def load_spec(
             f"{source.name} is a model, not a spec:"
             f" check a spec that says `use {header.name.name}`",
         )
-    return check_parsed_spec(tree, source, models_dirs=models_dirs)
+    return source, read_used_model(tree, source, models_dirs=models_dirs)
 
 
 def load_model(path: Path, display: str | None = None) -> ir.Model:
@@ -77,10 +87,42 @@ def load_model(path: Path, display: str | None = None) -> ir.Model:
     return check_model_tree(tree, source)
 
 
+@dataclass(frozen=True, slots=True)
+class ModelFile:
+    """The model file a spec's `use` names, read: its text (with the name messages
+    give it and its path, for relative paths) and the content of the DOT file it
+    imports. A spec checked with one reads no file, so a machine without the spec's
+    folder can check it."""
+
+    source: SourceFile
+    dot: bytes | None = None
+    """The DOT file's bytes; None when the model imports none, or it was not there."""
+
+
 def check_parsed_spec(
-    tree: ast.File, source: SourceFile, *, models_dirs: Sequence[Path] = ()
+    tree: ast.File,
+    source: SourceFile,
+    *,
+    models_dirs: Sequence[Path] = (),
+    model: ModelFile | None = None,
 ) -> ir.Spec:
-    """Check a parsed spec, loading the model its `use` names."""
+    """Check a parsed spec against the model its `use` names: `model` when given
+    (`read_used_model`), else the file found now."""
+    use = _use_of(tree, source)
+    if model is None:
+        model = _read_model(use, source, models_dirs)
+    return check_spec_tree(tree, source, _check_used_model(use, model))
+
+
+def read_used_model(
+    tree: ast.File, source: SourceFile, *, models_dirs: Sequence[Path] = ()
+) -> ModelFile:
+    """Find and read the model a parsed spec uses: everything `check_parsed_spec`
+    needs the file system for; errors are those it would raise."""
+    return _read_model(_use_of(tree, source), source, models_dirs)
+
+
+def _use_of(tree: ast.File, source: SourceFile) -> ast.UseDecl:
     if not tree.items:
         raise SourceError(
             None,
@@ -95,13 +137,12 @@ def check_parsed_spec(
             "expected `use MODEL` first:"
             " a spec starts with `use`, a model with `model NAME`",
         )
-    model = _load_used_model(use, source, models_dirs)
-    return check_spec_tree(tree, source, model)
+    return use
 
 
-def _load_used_model(
+def _read_model(
     use: ast.UseDecl, source: SourceFile, models_dirs: Sequence[Path]
-) -> ir.Model:
+) -> ModelFile:
     spec_dir = source.path.parent if source.path is not None else Path()
     if use.is_path:
         path = spec_dir / use.target
@@ -127,16 +168,10 @@ def _load_used_model(
         path, display = found, shown_path(found)
     if source.path is not None and path.resolve() == source.path.resolve():
         raise SourceError(use.span, "a spec cannot use itself (a cycle of `use`)")
-    back = (use.span, f"in the model {quote(use.target)} used here")
-    try:
+    with _noted(use):
         model_source, model_tree = parse_file(path, display)
-        if model_tree.header is not None:
-            model = _checked_model(model_source, model_tree)
-    except SourceError as err:
-        first, *rest = err.diagnostics
-        noted = replace(first, notes=(*first.notes, back))
-        raise SourceError(diagnostics=[noted, *rest]) from None
-    if model_tree.header is None:
+    header = model_tree.header
+    if header is None:
         if not any(isinstance(i, ast.UseDecl) for i in model_tree.items):
             raise SourceError(
                 use.span, f"{display} is not a model: a model starts with `model NAME`"
@@ -146,26 +181,40 @@ def _load_used_model(
         else:
             what = "a spec, not a model"
         raise SourceError(use.span, f"{display} is {what}: `use` must name a model")
+    dot = None
+    if header.dot_file is not None:
+        with contextlib.suppress(OSError):
+            dot = (path.parent / header.dot_file).read_bytes()
+    return ModelFile(model_source, dot)
+
+
+@contextlib.contextmanager
+def _noted(use: ast.UseDecl) -> Iterator[None]:
+    """Errors in the used model get a note pointing back at the `use` line."""
+    back = (use.span, f"in the model {quote(use.target)} used here")
+    try:
+        yield
+    except SourceError as err:
+        first, *rest = err.diagnostics
+        noted = replace(first, notes=(*first.notes, back))
+        raise SourceError(diagnostics=[noted, *rest]) from None
+
+
+def _check_used_model(use: ast.UseDecl, file: ModelFile) -> ir.Model:
+    """The checked model (once per process for the same texts)."""
+    source = file.source
+    key = (source.name, source.text, source.path, file.dot)
+    if key not in _MODELS:
+        with _noted(use):
+            tree = parsed(source)
+            _MODELS[key] = check_model_tree(tree, source, file.dot)
+    model = _MODELS[key]
     if not use.is_path and model.name != use.target:
         raise SourceError(
             use.span,
-            f"{display} defines model {quote(model.name)}, not {quote(use.target)}",
+            f"{source.name} defines model {quote(model.name)}, not {quote(use.target)}",
         )
     return model
-
-
-def _checked_model(source: SourceFile, tree: ast.File) -> ir.Model:
-    """The checked model, checked once per process for the specs that use the same
-    text (and DOT file)."""
-    dot: bytes | None = None
-    header = tree.header
-    if header is not None and header.dot_file is not None and source.path is not None:
-        with contextlib.suppress(OSError):
-            dot = (source.path.parent / header.dot_file).read_bytes()
-    key = (source.name, source.text, source.path, dot)
-    if key not in _MODELS:
-        _MODELS[key] = check_model_tree(tree, source)
-    return _MODELS[key]
 
 
 _MODELS: dict[tuple[str, str, Path | None, bytes | None], ir.Model] = {}

@@ -9,8 +9,8 @@ is met. A spec that does not check against a model (an op or state the model lac
 gets `n/a` and a numbered note with the reason.
 
 Each cell is the spec's tree with its `use` replaced by the model's path (relative to
-the spec's folder), checked in a worker process: see `checker.sweep` for why the
-work items are plain data.
+the spec's folder), checked in a worker process or on a Dask cluster: see
+`checker.sweep` for why the work items are plain data.
 """
 
 from __future__ import annotations
@@ -24,11 +24,12 @@ from typing import Any, TextIO
 
 from . import api, sweep
 from . import syntax as ast
-from .arguments import add_check_options, add_jobs_option, options_from
+from .arguments import add_check_options, add_jobs_option, executor_from, options_from
 from .errors import SourceError
+from .executor import Executor, ProgressBar
 from .exit import ExitStatus
 from .files import find_model, read_source
-from .load import load_model
+from .load import ModelFile, load_model, read_used_model
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile
@@ -48,12 +49,14 @@ def replace_use(tree: ast.File, target: str) -> ast.File:
 
 @dataclass(frozen=True, slots=True)
 class MatrixJob:
-    """Check the spec `text` against the model file `model` (relative to the spec)."""
+    """Check the spec `text` against the model file `model` (relative to the spec),
+    whose text is `model_file`."""
 
     name: str
     path: str
     text: str
     model: str
+    model_file: ModelFile
     own: bool
     options: api.Options
 
@@ -64,7 +67,10 @@ class MatrixJob:
             # Another model's verdict does not depend on `expect`, and without it the
             # engines stop at the shortest violation instead of searching on.
             tree = sweep.without_expect(tree)
-        return sweep.check_variant(tree, source, self.options)
+        return sweep.check_variant(tree, source, self.options, self.model_file)
+
+    def failed(self, reason: str) -> sweep.Outcome:
+        return sweep.failed_outcome(reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,9 +209,23 @@ def plan_matrix(
                 checked_models.add(path)
             target = os.path.relpath(path.resolve(), spec_dir.resolve())
             is_own = _same_file(path, own)
+            try:
+                model_file = read_used_model(replace_use(tree, target), source)
+            except SourceError as error:
+                outcome = sweep.error_outcome(error, source)
+                cells.append(Cell(model, is_own, outcome))
+                continue
             cells.append(len(plan.jobs))
             plan.jobs.append(
-                MatrixJob(name, str(spec_path), source.text, target, is_own, options)
+                MatrixJob(
+                    name,
+                    str(spec_path),
+                    source.text,
+                    target,
+                    model_file,
+                    is_own,
+                    options,
+                )
             )
         plan.rows.append((name, use_text, expect_text, cells, None))
     missing = [m for m, found in found_anywhere.items() if not found]
@@ -225,16 +245,17 @@ def matrix(
     models: Sequence[str],
     options: api.Options,
     *,
-    workers: int = 1,
-    progress: Callable[[int], sweep.ProgressBar] | None = None,
+    executor: Executor | int = 1,
+    progress: Callable[[int], ProgressBar] | None = None,
 ) -> tuple[list[Row], list[str]]:
-    """Every spec against every model: the rows, and the specs that did not parse.
+    """Every spec against every model, checked on `executor` (a number: that many
+    local worker processes): the rows, and the specs that did not parse.
 
     Raises `SourceError` when a model is not found for any spec or does not load.
     """
     plan = plan_matrix(specs, models, options)
     bar = progress(len(plan.jobs)) if progress is not None else None
-    outcomes = sweep.run_jobs(plan.jobs, workers, bar)
+    outcomes = sweep.run_jobs(plan.jobs, executor, bar)
     rows = []
     for file, use, expect, cells, error in plan.rows:
         done: list[Cell] = []
@@ -379,8 +400,8 @@ def run_matrix(ns: argparse.Namespace, out: TextIO, err: TextIO) -> ExitStatus:
             specs,
             models,
             options,
-            workers=ns.jobs,
-            progress=lambda total: sweep.ProgressBar(err, "matrix", total),
+            executor=executor_from(ns),
+            progress=lambda total: ProgressBar(err, "matrix", total),
         )
     except SourceError as error:
         print(error.render(), file=err)

@@ -60,8 +60,9 @@ class Encoding:
     and statuses share one unsigned width; `ok`/`fail` is a Boolean (`ok` is true).
     """
 
-    def __init__(self, definition: StepDefinition, steps: int) -> None:
+    def __init__(self, definition: StepDefinition, steps: int, ctx: Any) -> None:
         self.definition = definition
+        self.ctx = ctx
         self.layout = definition.layout
         self.int_bits = int_width(definition.spec, steps)
         self.enum_bits = _bits(max((s.size for s in self.layout.slots), default=1))
@@ -74,19 +75,19 @@ class Encoding:
 
     def _var(self, name: str, sort: Sort) -> Any:
         if sort == "int":
-            return z3.BitVec(name, self.int_bits)
+            return z3.BitVec(name, self.int_bits, self.ctx)
         if sort == "enum":
-            return z3.BitVec(name, self.enum_bits)
-        return z3.Bool(name)
+            return z3.BitVec(name, self.enum_bits, self.ctx)
+        return z3.Bool(name, self.ctx)
 
     def value(self, value: ir.Value, sort: Sort) -> Any:
         if sort == "int":
-            return z3.BitVecVal(int(value), self.int_bits)
+            return z3.BitVecVal(int(value), self.int_bits, self.ctx)
         if sort == "enum":
-            return z3.BitVecVal(int(value), self.enum_bits)
+            return z3.BitVecVal(int(value), self.enum_bits, self.ctx)
         if sort == "result":
-            return z3.BoolVal(value == "ok")
-        return z3.BoolVal(bool(value))
+            return z3.BoolVal(value == "ok", self.ctx)
+        return z3.BoolVal(bool(value), self.ctx)
 
     def values(self, slots: Sequence[ir.Value]) -> list[Any]:
         return [
@@ -126,9 +127,9 @@ class Encoding:
                 case T.Not(x):
                     out = z3.Not(go(x))
                 case T.And(xs):
-                    out = z3.And([go(x) for x in xs])
+                    out = z3.And([go(x) for x in xs], self.ctx)
                 case T.Or(xs):
-                    out = z3.Or([go(x) for x in xs])
+                    out = z3.Or([go(x) for x in xs], self.ctx)
                 case T.Ite(c, a, b):
                     out = z3.If(go(c), go(a), go(b))
                 case T.Arith(op, a, b):
@@ -204,8 +205,12 @@ class Unrolling:
     ) -> None:
         self.definition = definition
         self.spec = definition.spec
-        self.encoding = Encoding(definition, horizon)
-        self.solver = _new_solver()
+        # Each unrolling has a Z3 context of its own: which model Z3 returns depends
+        # on the terms its context has seen, so a check's counterexample must not
+        # depend on the checks run before it in the same process.
+        self.ctx = z3.Context()
+        self.encoding = Encoding(definition, horizon, self.ctx)
+        self.solver = _new_solver(self.ctx)
         self.solver.set("random_seed", seed)
         self.allow_stutter = allow_stutter
         self._cur = self._fresh("cur")
@@ -214,14 +219,17 @@ class Unrolling:
         s0 = self._fresh("0")
         self.states: list[list[Any]] = [s0]
         self.selectors: list[Any] = []
-        pinned = [*self.encoding.values(initial), _viol(0)]
+        pinned = [*self.encoding.values(initial), self._viol(0)]
         self.solver.add(*[a == b for a, b in zip(s0, pinned, strict=True)])
         self.checks = 0
         self._assumption_ids = itertools.count()
 
     def _fresh(self, tag: str) -> list[Any]:
         """The slot variables of one step, and its violation code last."""
-        return [*self.encoding.fresh(tag), z3.BitVec(f"violation@{tag}", VIOL_BITS)]
+        return [
+            *self.encoding.fresh(tag),
+            z3.BitVec(f"violation@{tag}", VIOL_BITS, self.ctx),
+        ]
 
     # -- template
     def _build_template(self) -> None:
@@ -230,11 +238,11 @@ class Unrolling:
         moves = d.moves
         n = len(moves) + (1 if self.allow_stutter else 0)
         self.sel_bits = _bits(n)
-        sel = z3.BitVec("sel@cur", self.sel_bits)
+        sel = z3.BitVec("sel@cur", self.sel_bits, self.ctx)
         parts = []
         if n < 2**self.sel_bits:
-            parts.append(z3.ULT(sel, z3.BitVecVal(n, self.sel_bits)))
-        no_violation = cur[-1] == _viol(0)
+            parts.append(z3.ULT(sel, z3.BitVecVal(n, self.sel_bits, self.ctx)))
+        no_violation = cur[-1] == self._viol(0)
         for m, move in enumerate(moves):
             enabled = enc.term(d.enabled(move), cur)
             parts.append(z3.Implies(sel == m, z3.And(enabled, no_violation)))
@@ -243,32 +251,34 @@ class Unrolling:
             for slot, term in moves[m].updates:
                 chains[slot] = z3.If(sel == m, enc.term(term, cur), chains[slot])
         parts += [new == term for new, term in zip(nxt[:-1], chains, strict=True)]
-        step_viol: Any = _viol(0)
+        step_viol: Any = self._viol(0)
         for m, move in enumerate(moves):
             if move.violation is not None:
-                code = _viol(PROPERTY_CODE[move.violation.prop])
+                code = self._viol(PROPERTY_CODE[move.violation.prop])
                 step_viol = z3.If(sel == m, code, step_viol)
         parts.append(nxt[-1] == self._state_violation(step_viol))
-        self.template = z3.And(parts)
+        self.template = z3.And(parts, self.ctx)
         self._pairs_cur = [*cur, sel]
 
     def _state_violation(self, step_viol: Any) -> Any:
         """The step's own violation, else `never` on the new state, else deadlock."""
         d, enc, nxt = self.definition, self.encoding, self._nxt
         props = self.spec.properties
-        result = _viol(0)
+        result = self._viol(0)
         if "deadlock" in props:
             running = [
                 nxt[ts.status] == enc.value(int(Status.RUNNING), "enum")
                 for ts in d.layout.threads
             ]
             enabled_next = [enc.term(d.enabled(m), nxt) for m in d.moves]
-            stuck = z3.And(z3.Or(running), z3.Not(z3.Or(enabled_next)))
-            result = z3.If(stuck, _viol(PROPERTY_CODE["deadlock"]), result)
+            stuck = z3.And(
+                z3.Or(running, self.ctx), z3.Not(z3.Or(enabled_next, self.ctx))
+            )
+            result = z3.If(stuck, self._viol(PROPERTY_CODE["deadlock"]), result)
         if "never" in props and d.nevers:
-            holds = z3.Or([enc.term(cond, nxt) for cond, _ in d.nevers])
-            result = z3.If(holds, _viol(PROPERTY_CODE["never"]), result)
-        return z3.If(step_viol != _viol(0), step_viol, result)
+            holds = z3.Or([enc.term(cond, nxt) for cond, _ in d.nevers], self.ctx)
+            result = z3.If(holds, self._viol(PROPERTY_CODE["never"]), result)
+        return z3.If(step_viol != self._viol(0), step_viol, result)
 
     # -- unrolling
     @property
@@ -279,14 +289,14 @@ class Unrolling:
         """Add one more step."""
         k = len(self.states)
         new = self._fresh(str(k))
-        sel = z3.BitVec(f"sel@{k - 1}", self.sel_bits)
+        sel = z3.BitVec(f"sel@{k - 1}", self.sel_bits, self.ctx)
         cur = self.states[-1]
         pairs = list(zip(self._pairs_cur, [*cur, sel], strict=True))
         pairs += list(zip(self._nxt, new, strict=True))
         step = z3.substitute(self.template, *pairs)
         if self.allow_stutter:
             stutter = sel == len(self.definition.moves)
-            same = z3.And([a == b for a, b in zip(cur, new, strict=True)])
+            same = z3.And([a == b for a, b in zip(cur, new, strict=True)], self.ctx)
             step = z3.If(stutter, same, step)
         self.solver.add(step)
         self.states.append(new)
@@ -302,7 +312,7 @@ class Unrolling:
         self.solver.set("timeout", max(1, timeout_ms))
         lits = []
         for c in conditions:
-            lit = z3.Bool(f"assume#{next(self._assumption_ids)}")
+            lit = z3.Bool(f"assume#{next(self._assumption_ids)}", self.ctx)
             self.solver.add(z3.Implies(lit, c))
             lits.append(lit)
         answer = self.solver.check(*lits)
@@ -311,22 +321,25 @@ class Unrolling:
         return answer
 
     def violation_is(self, k: int, prop: str) -> Any:
-        return self.states[k][-1] == _viol(PROPERTY_CODE[prop])
+        return self.states[k][-1] == self._viol(PROPERTY_CODE[prop])
 
     def any_violation(self, k: int) -> Any:
-        return self.states[k][-1] != _viol(0)
+        return self.states[k][-1] != self._viol(0)
 
     def equals_state(self, k: int, slots: Sequence[ir.Value]) -> Any:
         """Step k's state is `slots` (and no violation has happened)."""
-        values = [*self.encoding.values(slots), _viol(0)]
-        return z3.And([a == b for a, b in zip(self.states[k], values, strict=True)])
+        values = [*self.encoding.values(slots), self._viol(0)]
+        return z3.And(
+            [a == b for a, b in zip(self.states[k], values, strict=True)], self.ctx
+        )
 
     def differs_from(self, k: int, slots: Sequence[ir.Value]) -> Any:
         return z3.Not(self.equals_state(k, slots))
 
     def differs(self, i: int, j: int) -> Any:
         return z3.Or(
-            [a != b for a, b in zip(self.states[i], self.states[j], strict=True)]
+            [a != b for a, b in zip(self.states[i], self.states[j], strict=True)],
+            self.ctx,
         )
 
     def add(self, constraint: Any) -> None:
@@ -349,9 +362,8 @@ class Unrolling:
     def reason_unknown(self) -> str:
         return str(self.solver.reason_unknown())
 
-
-def _viol(code: int) -> Any:
-    return z3.BitVecVal(code, VIOL_BITS)
+    def _viol(self, code: int) -> Any:
+        return z3.BitVecVal(code, VIOL_BITS, self.ctx)
 
 
 def _dag_size(term: Any) -> int:
@@ -375,10 +387,10 @@ def is_unsat(answer: Any) -> bool:
     return bool(answer == z3.unsat)
 
 
-def _new_solver() -> Any:
+def _new_solver(ctx: Any) -> Any:
     """QF_FD: an incremental SAT core that keeps its speed with assumptions."""
     logic = os.environ.get("PAGECHECK_Z3_LOGIC", "QF_FD")
-    return z3.Solver() if logic == "default" else z3.SolverFor(logic)
+    return z3.Solver(ctx=ctx) if logic == "default" else z3.SolverFor(logic, ctx=ctx)
 
 
 # --------------------------------------------------------------------------- Horn clauses

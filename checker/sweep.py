@@ -3,32 +3,37 @@
 Stage: tools, beside the CLI; `checker.explore` and `checker.matrix` build their work
 items and tables on top of this module and do not import each other. Here: the plain
 data a check returns across a process boundary (`Outcome`), checking a modified
-syntax tree against its original source (`check_variant`), the parallel runner
-(`run_jobs`: worker processes, results in job order, Ctrl-C stops the workers), the
-progress bar, and the table and JSON output both commands share.
+syntax tree against its original source (`check_variant`), running the jobs on an
+executor (`run_jobs`: the local process pool of `checker.executor`, or a Dask
+cluster, `checker.cluster`; results in job order either way), and the table and JSON
+output both commands share.
 
-A work item (`Job`) is plain data; a worker re-parses the spec text and rebuilds its
-variant, so nothing is shared between processes and a run with `-j 8` prints exactly
-what a run with `-j 1` prints.
+A work item (`Job`) is plain data: the spec's text and the model file's text (read
+where the job is made, `load.ModelFile`); a worker re-parses the spec text and
+rebuilds its variant, so nothing is shared between processes, a worker needs no file
+of the spec's folder, and a run with `-j 8` or on a cluster prints exactly what a
+run with `-j 1` prints.
 """
 
 from __future__ import annotations
 
 import json
-import signal
-from collections.abc import Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from multiprocessing.context import BaseContext
-from typing import Any, Protocol, TextIO
+from pathlib import Path
+from typing import Any, TextIO, TypeVar
 
 from . import api
 from . import syntax as ast
-from .errors import InternalError, PagecheckError, SourceError
+from .errors import Diagnostic, InternalError, PagecheckError, SourceError
+from .executor import Executor, Job, ProcessPool, ProgressBar
+from .files import parsed
+from .load import ModelFile, read_spec
 from .load import check_parsed_spec as check_tree
-from .result import Verdict
+from .result import CheckResult, Verdict
 from .source import SourceFile
 
+T = TypeVar("T")
 SCHEMA_VERSION = 1
 ERROR = "error"
 """The verdict shown for a variant that fails to check (an input error)."""
@@ -101,28 +106,19 @@ def short_reason(error: PagecheckError, file: str | None = None) -> str:
     return text
 
 
-def check_variant(tree: ast.File, source: SourceFile, options: api.Options) -> Outcome:
-    """Check a (modified) tree against its original source; input errors are data."""
+def check_variant(
+    tree: ast.File, source: SourceFile, options: api.Options, model: ModelFile
+) -> Outcome:
+    """Check a (modified) tree, against `model` (read where the job was made), and
+    its original source; input errors are data."""
     from .report.json import trace_json
     from .report.text import render_trace
 
     try:
-        spec = check_tree(tree, source, models_dirs=options.models_dirs)
+        spec = check_tree(tree, source, model=model)
         result = api.check_spec(spec, options, file=source.name)
     except (SourceError, InternalError) as error:
-        first = error.first.message if isinstance(error, SourceError) else ""
-        return Outcome(
-            ERROR,
-            False,
-            None,
-            None,
-            None,
-            short_reason(error, source.name),
-            None,
-            0.0,
-            None,
-            brief=first or short_reason(error),
-        )
+        return error_outcome(error, source)
     trace = result.trace
     return Outcome(
         verdict=str(result.verdict),
@@ -139,6 +135,23 @@ def check_variant(tree: ast.File, source: SourceFile, options: api.Options) -> O
     )
 
 
+def error_outcome(error: SourceError | InternalError, source: SourceFile) -> Outcome:
+    """The row of a variant that does not check."""
+    first = error.first.message if isinstance(error, SourceError) else ""
+    return Outcome(
+        ERROR,
+        False,
+        None,
+        None,
+        None,
+        short_reason(error, source.name),
+        None,
+        0.0,
+        None,
+        brief=first or short_reason(error),
+    )
+
+
 def without_expect(tree: ast.File) -> ast.File:
     """The tree without `expect`: engines then stop at the shortest violation."""
     return replace(
@@ -146,130 +159,106 @@ def without_expect(tree: ast.File) -> ast.File:
     )
 
 
+# =========================================================================== spec files
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One spec file's check as plain data: its result, or what stopped it."""
+
+    result: CheckResult | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    """The input errors (a `SourceError`'s)."""
+    internal: str | None = None
+    """An internal error's message."""
+    lost: str | None = None
+    """Why the check was not done (its worker died)."""
+
+
+def capture(check: Callable[[], CheckResult]) -> Checked:
+    """Run a check; its input or internal error becomes data."""
+    try:
+        return Checked(check())
+    except SourceError as error:
+        return Checked(diagnostics=tuple(error.diagnostics))
+    except InternalError as error:
+        return Checked(internal=str(error))
+
+
+@dataclass(frozen=True, slots=True)
+class SpecJob:
+    """Check the spec file `file` (its `text`, read where the job was made) against
+    `model`: what `api.check_file` does, without the file system."""
+
+    file: str
+    path: str
+    text: str
+    model: ModelFile
+    options: api.Options
+
+    def run(self) -> Checked:
+        source = SourceFile(self.file, self.text, Path(self.path))
+
+        def check() -> CheckResult:
+            spec = check_tree(parsed(source), source, model=self.model)
+            return api.check_spec(spec, self.options, file=self.file)
+
+        return capture(check)
+
+    def failed(self, reason: str) -> Checked:
+        return Checked(lost=reason)
+
+
+def check_files(
+    paths: Sequence[Path],
+    options: api.Options,
+    executor: Executor,
+    progress: Callable[[int], ProgressBar] | None = None,
+) -> list[Checked]:
+    """`api.check_file` of each path, run on `executor`; in the order of `paths`.
+
+    The files are read here; a file that cannot be read, or whose model cannot be,
+    gets its error without a job."""
+    checked: list[Checked | int] = []
+    jobs: list[SpecJob] = []
+    for path in paths:
+        try:
+            source, model = read_spec(path, models_dirs=options.models_dirs)
+        except SourceError as error:
+            checked.append(Checked(diagnostics=tuple(error.diagnostics)))
+            continue
+        checked.append(len(jobs))
+        jobs.append(SpecJob(source.name, str(path), source.text, model, options))
+    bar = progress(len(jobs)) if progress is not None else None
+    done = run_jobs(jobs, executor, bar)
+    return [done[c] if isinstance(c, int) else c for c in checked]
+
+
 # =========================================================================== running
 
 
-class Job(Protocol):
-    """A picklable unit of work: everything a worker needs, as plain data."""
-
-    def run(self) -> Outcome: ...
-
-
-def _run_job(job: Job) -> Outcome:
-    return job.run()
-
-
-class ProgressBar:
-    """`label [#####-----] 3/10` on a terminal's stderr; silent anywhere else."""
-
-    WIDTH = 30
-
-    def __init__(self, err: TextIO, label: str, total: int) -> None:
-        isatty = getattr(err, "isatty", None)
-        self.enabled = bool(isatty is not None and isatty()) and total > 1
-        self.err = err
-        self.label = label
-        self.total = total
-        self.done = 0
-        self._draw()
-
-    def advance(self) -> None:
-        self.done += 1
-        self._draw()
-
-    def close(self) -> None:
-        if self.enabled:
-            width = len(self.label) + self.WIDTH + 2 * len(str(self.total)) + 6
-            self.err.write("\r" + " " * width + "\r")
-            self.err.flush()
-
-    def _draw(self) -> None:
-        if not self.enabled:
-            return
-        filled = self.WIDTH * self.done // max(self.total, 1)
-        bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.err.write(f"\r{self.label} [{bar}] {self.done}/{self.total}")
-        self.err.flush()
+def failed_outcome(reason: str) -> Outcome:
+    """The row of a check that could not run to the end (see `Job.failed`)."""
+    message = f"not checked: {reason}"
+    return Outcome(
+        ERROR, False, None, None, None, message, None, 0.0, None, brief=message
+    )
 
 
 def run_jobs(
-    jobs: Sequence[Job], workers: int, progress: ProgressBar | None = None
-) -> list[Outcome]:
-    """Run every job, in worker processes when `workers > 1`; results in job order."""
+    jobs: Sequence[Job[T]],
+    executor: Executor | int,
+    progress: ProgressBar | None = None,
+) -> list[T]:
+    """Run every job on `executor` (a number: that many local worker processes);
+    the results in job order."""
+    if isinstance(executor, int):
+        executor = ProcessPool(executor)
     try:
-        if workers <= 1 or len(jobs) <= 1:
-            results = []
-            for job in jobs:
-                results.append(job.run())
-                if progress is not None:
-                    progress.advance()
-            return results
-        return _run_pool(jobs, min(workers, len(jobs)), progress)
+        return executor.run(jobs, progress)
     finally:
         if progress is not None:
             progress.close()
-
-
-def _run_pool(
-    jobs: Sequence[Job], workers: int, progress: ProgressBar | None
-) -> list[Outcome]:
-    import multiprocessing
-
-    # Workers start from a clean interpreter (no fork of this process), so checks
-    # cannot depend on anything the parent holds.
-    methods = multiprocessing.get_all_start_methods()
-    context: BaseContext
-    if "forkserver" in methods:
-        forkserver = multiprocessing.get_context("forkserver")
-        forkserver.set_forkserver_preload([__name__, f"{__package__}.report.text"])
-        context = forkserver
-    else:
-        context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-    try:
-        # SIGINT stays blocked while the workers (and the fork server) start: they
-        # inherit the blocked signal, so a terminal's Ctrl-C reaches only this
-        # process, and every worker is known before a Ctrl-C can stop the parent.
-        blocked = _block_interrupts()
-        try:
-            futures: list[Future[Outcome]] = [pool.submit(_run_job, j) for j in jobs]
-        finally:
-            _restore_interrupts(blocked)
-        for _ in as_completed(futures):
-            if progress is not None:
-                progress.advance()
-        return [future.result() for future in futures]
-    except BaseException:
-        # Ctrl-C (or a failed job): no new job starts, running ones are killed.
-        _stop_workers(pool)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _block_interrupts() -> set[int] | None:
-    """Block SIGINT (POSIX); returns the previous mask, None where there is none."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return set(signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}))
-
-
-def _restore_interrupts(mask: set[int] | None) -> None:
-    """Restore the mask; a Ctrl-C that came meanwhile raises KeyboardInterrupt now."""
-    if mask is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel the jobs not started and terminate the worker processes."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    processes = list((pool._processes or {}).values())  # shutdown forgets them
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
 
 
 def render_table(

@@ -36,14 +36,14 @@ EXPLICIT = Options(engine="explicit")
 
 @pytest.mark.slow
 def test_carry_finds_the_deferred_discard_fault_spec_safe_by_construction() -> None:
-    found = carry(SPECS / "discard_fault_reuse_deferred.pg", EXPLICIT, workers=2)
+    found = carry(SPECS / "discard_fault_reuse_deferred.pg", EXPLICIT, executor=2)
     assert found.original.safe and found.by_construction
     assert len(found.changes) > 40
 
 
 @pytest.mark.slow
 def test_carry_finds_the_atomic_block_that_check_counts_rests_on() -> None:
-    found = carry(SPECS / "volatile_dma_ref_check_counts.pg", EXPLICIT, workers=2)
+    found = carry(SPECS / "volatile_dma_ref_check_counts.pg", EXPLICIT, executor=2)
     carrying = {(c.line, c.kind) for c, _ in found.carrying}
     assert (34, "split") in carrying
     assert (34, "remove") not in carrying  # without the block nothing becomes volatile
@@ -52,7 +52,7 @@ def test_carry_finds_the_atomic_block_that_check_counts_rests_on() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", FIXED, ids=[p.name for p in FIXED])
 def test_carry_runs_on_every_fixed_spec(path: Path) -> None:
-    found = carry(path.relative_to(ROOT), EXPLICIT, workers=2)
+    found = carry(path.relative_to(ROOT), EXPLICIT, executor=2)
     assert found.original.safe
     for change, outcome in found.carrying:
         assert outcome.violation and outcome.length is not None, change

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import pickle
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from checker import api
 from checker import syntax as ast
+from checker.executor import ProgressBar
 from checker.explore import (
     MoveJob,
     Slot,
@@ -20,10 +22,11 @@ from checker.explore import (
     moved_variant,
     plan_moves,
 )
+from checker.load import read_used_model
 from checker.matrix import MatrixJob, replace_use
 from checker.parser import parse
 from checker.source import SourceFile
-from checker.sweep import Outcome, ProgressBar, render_table, run_jobs
+from checker.sweep import Outcome, render_table, run_jobs
 
 DATA = Path(__file__).parent / "data"
 
@@ -125,15 +128,22 @@ def test_use_is_replaced_by_a_path() -> None:
     assert (use.target, use.is_path) == ("../models/tiny.pg", True)
 
 
-def test_work_items_and_outcomes_pickle(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_work_items_and_outcomes_pickle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A work item carries the spec's and the model's texts: its copy checks the same
+    in a folder where neither file is."""
     monkeypatch.chdir(DATA)
     text = Path("specs/early_free.pg").read_text()
     options = api.Options(engine="explicit")
+    source = SourceFile("specs/early_free.pg", text, Path("specs/early_free.pg"))
+    tree = parse(source)
     jobs = [
         MoveJob(
             "specs/early_free.pg",
             "specs/early_free.pg",
             text,
+            read_used_model(tree, source),
             2,
             Slot((), 1),
             Slot((), 0),
@@ -144,15 +154,20 @@ def test_work_items_and_outcomes_pickle(monkeypatch: pytest.MonkeyPatch) -> None
             "specs/early_free.pg",
             text,
             "../models/tiny.pg",
+            read_used_model(replace_use(tree, "../models/tiny.pg"), source),
             False,
             options,
         ),
     ]
-    for job in jobs:
+    here = [job.run() for job in jobs]
+    monkeypatch.chdir(tmp_path)
+    for job, expected in zip(jobs, here, strict=True):
         copy = pickle.loads(pickle.dumps(job))
         assert copy == job
         outcome = copy.run()
         assert isinstance(outcome, Outcome)
+        assert outcome.verdict != "error"
+        assert replace(outcome, time_s=0.0) == replace(expected, time_s=0.0)
         assert pickle.loads(pickle.dumps(outcome)) == outcome
 
 
@@ -178,8 +193,18 @@ def test_run_jobs_keeps_job_order_with_workers(monkeypatch: pytest.MonkeyPatch) 
     text = Path("specs/early_free.pg").read_text()
     options = api.Options(engine="explicit")
     models = ["../models/hinting.pg", "../models/tiny.pg"] * 2
+    source = SourceFile("e.pg", text, Path("specs/early_free.pg"))
+    tree = parse(source)
     jobs = [
-        MatrixJob("e.pg", "specs/early_free.pg", text, m, False, options)
+        MatrixJob(
+            "e.pg",
+            "specs/early_free.pg",
+            text,
+            m,
+            read_used_model(replace_use(tree, m), source),
+            False,
+            options,
+        )
         for m in models
     ]
     serial = run_jobs(jobs, 1)
