@@ -89,7 +89,13 @@ def check_spec(
     )
     found = None
     if options.coverage and outcome.verdict == Verdict.SAFE:
-        found = measure(define(spec), bound, deadline, full=options.full_coverage)
+        found = measure(
+            define(spec),
+            bound,
+            deadline,
+            full=options.full_coverage,
+            closed=outcome.complete,
+        )
     strict = options.strict or spec.strict
     met = expectation_met(spec, outcome)
     if strict and found is not None and found.vacuous:

@@ -2,9 +2,13 @@
 
 A `safe` verdict says no run violates; it says nothing if the assertions were never
 evaluated. This module searches the reachable states within the bound once more,
-breadth-first over packed states and without any reduction (a reduced search skips
-states, so it cannot tell what never happens), and records which moves of the step
-definition fire. From the moves it derives the unreached items of the spec:
+over packed states, and records which moves of the step definition fire. It uses no
+reduction that skips states (partial order, merged local steps: a skipped state may
+be the only one where a move fires) but one: one state per orbit of threads that run
+one program, where a move one thread takes stands for the same move of each of them.
+It goes breadth first to the bound, or depth first when the check closed within the
+bound (the order then does not matter, and depth first reaches the ends of the
+programs soonest). From the moves it derives the unreached items of the spec:
 statements never executed, `assert`s never evaluated, `await`s never passed, `never`
 conditions one of whose conjuncts never held and, when asked (`full`), model
 transitions never fired and ops never called. Both engines' results get their
@@ -26,6 +30,7 @@ from . import terms as T
 from .packed import PackedStep, WidthExceeded, compiled, compiled_for
 from .source import Span
 from .step import Move, StepDefinition
+from .symmetry import canonicalizer, symmetric_groups
 
 #: Kinds of unreached items; the first three make a `safe` vacuous.
 KINDS = ("statement", "assert", "await", "never", "transition", "op")
@@ -68,19 +73,37 @@ class Coverage:
 
 
 def measure(
-    definition: StepDefinition, bound: int, deadline: float, *, full: bool = False
+    definition: StepDefinition,
+    bound: int,
+    deadline: float,
+    *,
+    full: bool = False,
+    closed: bool = False,
+    orbits: bool = True,
 ) -> Coverage:
     """Search the states reachable within `bound` steps until every item is covered,
     the states run out, or `deadline` (time.monotonic) passes. Without `full`, only
     what makes a `safe` vacuous and `never` conjuncts are measured (transitions and
-    ops need the whole state space whenever one of them never fires)."""
+    ops need the whole state space whenever one of them never fires). `closed`: the
+    check showed that every reachable state lies within the bound, so the search may
+    go depth first, which reaches the ends of the threads' programs soonest. `orbits`
+    (the default) stores one state per orbit of symmetric threads."""
     try:
-        return _measure(compiled_for(definition, bound + 1), bound, deadline, full)
+        packed = compiled_for(definition, bound + 1)
+        return _measure(packed, bound, deadline, full, closed, orbits)
     except WidthExceeded:  # the engine's narrow fields: search again at full width
-        return _measure(compiled(definition, bound + 1), bound, deadline, full)
+        packed = compiled(definition, bound + 1)
+        return _measure(packed, bound, deadline, full, closed, orbits)
 
 
-def _measure(packed: PackedStep, bound: int, deadline: float, full: bool) -> Coverage:
+def _measure(
+    packed: PackedStep,
+    bound: int,
+    deadline: float,
+    full: bool,
+    closed: bool,
+    orbits: bool,
+) -> Coverage:
     definition = packed.definition
     pending: dict[tuple[int, int], list[_Pending]] = {}
     for t, per_pc in enumerate(definition.by_pc):
@@ -98,51 +121,87 @@ def _measure(packed: PackedStep, bound: int, deadline: float, full: bool) -> Cov
     )
     tests = {p.index: t for p, t in zip(candidates, compiled_tests, strict=False)}
     premise_tests = compiled_tests[len(candidates) :]
+    canon = canonicalizer(packed) if orbits else None
+    twins = _twins(definition, full) if canon is not None else {}
     fired: set[int] = set()
     covered: set[object] = set()
     held: set[int] = set()
     start = packed.pack(definition.initial)
+    if canon is not None:
+        start = canon(start)
     seen = {start}
-    frontier = [start]
-    depth = 0
-    finished = True
     out: list[int] = []
     bad: list[int] = []
+
+    def visit(s: int, expand: bool) -> bool:
+        """Record what `s` enables; whether every item is covered. With `expand`,
+        the successors of `s` not seen yet go to `out`."""
+        for k, test in enumerate(premise_tests):
+            if k not in held and test(s):
+                held.add(k)
+        out.clear()
+        if not expand or packed.never(s) >= 0:
+            return False
+        for t, pc in enumerate(packed.control(s)):
+            waiting = pending.get((t, pc)) if pc >= 0 else None
+            if waiting:
+                _fire(waiting, tests, s, fired, covered, twins)
+        if host:
+            _fire(host, tests, s, fired, covered, twins)
+        if len(covered) == len(targets) and len(held) == len(conjuncts):
+            return True
+        bad.clear()
+        packed.expand(s, out, bad)
+        if canon is not None:
+            out[:] = [canon(n) for n in out]
+        out[:] = [n for n in dict.fromkeys(out) if n not in seen]
+        seen.update(out)
+        return False
 
     def result(done: bool) -> Coverage:
         return Coverage(
             _unreached(definition, fired, held, full), done, len(seen), full
         )
 
+    if closed:  # every reachable state is within the bound: any order will do
+        stack = [start]
+        visits = 0
+        while stack:
+            visits += 1
+            if visits % 1024 == 0 and time.monotonic() > deadline:
+                return result(False)
+            if visit(stack.pop(), True):
+                return result(True)
+            stack += out
+        return result(True)
+    frontier = [start]
+    depth = 0
     while frontier:
         if time.monotonic() > deadline:
-            finished = False
-            break
+            return result(False)
         nxt: list[int] = []
         for s in frontier:
-            for k, test in enumerate(premise_tests):
-                if k not in held and test(s):
-                    held.add(k)
-            if depth == bound or packed.never(s) >= 0:
-                continue
-            for t, pc in enumerate(packed.control(s)):
-                waiting = pending.get((t, pc)) if pc >= 0 else None
-                if waiting:
-                    _fire(waiting, tests, s, fired, covered)
-            if host:
-                _fire(host, tests, s, fired, covered)
-            if len(covered) == len(targets) and len(held) == len(conjuncts):
+            if visit(s, depth < bound):
                 return result(True)
-            out.clear()
-            bad.clear()
-            packed.expand(s, out, bad)
-            for n in out:
-                if n not in seen:
-                    seen.add(n)
-                    nxt.append(n)
+            nxt += out
         frontier = nxt
         depth += 1
-    return result(finished)
+    return result(True)
+
+
+def _twins(d: StepDefinition, full: bool) -> dict[int, list[_Pending]]:
+    """For each move of a thread that runs one program with others
+    (`symmetry.symmetric_groups`), the same move of each of the others: a search over
+    one state per orbit sees one thread take it where each of them could."""
+    out: dict[int, list[_Pending]] = {}
+    for group in symmetric_groups(d.spec):
+        for t in group:
+            for pc, moves in enumerate(d.by_pc[t]):
+                for k, m in enumerate(moves):
+                    out[m.index] = [
+                        _pending(d.by_pc[u][pc][k], full) for u in group if u != t
+                    ]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,15 +226,17 @@ def _fire(
     s: int,
     fired: set[int],
     covered: set[object],
+    twins: dict[int, list[_Pending]],
 ) -> None:
     """Drop from `moves` those whose targets are covered, and fire those `s`
-    enables."""
+    enables (with their twins)."""
     for entry in list(moves):
         if entry.targets <= covered:
             moves.remove(entry)
         elif tests[entry.index](s):
-            fired.add(entry.index)
-            covered |= entry.targets
+            for x in (entry, *twins.get(entry.index, ())):
+                fired.add(x.index)
+                covered |= x.targets
             moves.remove(entry)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from checker.api import Options, check_spec
 from checker.coverage import measure
+from checker.load import load_spec
 from checker.result import Verdict
 from checker.step import define
 
@@ -156,3 +158,22 @@ def test_violations_carry_no_coverage(spec: CheckSpec) -> None:
     s = spec(COVERED.replace("await done == 1\n", ""))
     result = check_spec(s, Options(engine="explicit"))
     assert result.verdict == Verdict.VIOLATION and result.coverage is None
+
+
+ROOT = Path(__file__).resolve().parents[2]
+CLOSED = sorted((ROOT / "specs").glob("*.pg")) + sorted(
+    (ROOT / "benchmarks" / "specs").glob("*_[12].pg")
+)
+
+
+@pytest.mark.parametrize("path", CLOSED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_depth_first_over_orbits_finds_what_breadth_first_finds(path: Path) -> None:
+    """Where a spec's states close within its bound, the depth-first search over one
+    state per orbit (what a closed check uses) reports the items the breadth-first
+    search over every state reports."""
+    d = define(load_spec(path))
+    deadline = time.monotonic() + 120
+    closed = measure(d, d.spec.bound, deadline, full=True, closed=True)
+    layered = measure(d, d.spec.bound, deadline, full=True, orbits=False)
+    assert closed.finished and layered.finished
+    assert set(closed.unreached) == set(layered.unreached)
