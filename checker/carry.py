@@ -3,7 +3,9 @@
 Stage: tools, beside the CLI (on top of `checker.sweep`, as `explore` is). A fixed
 spec can be safe for a reason that has nothing to do with its fix. This command
 weakens the spec's guest threads one construct at a time and checks each variant:
-each statement removed, each `atomic` block split (its statements become steps of
+each statement removed (an assignment to a local that nothing else assigns goes with
+the statements that read the local, as a reviewer deleting a fix's lines would delete
+them), each `atomic` block split (its statements become steps of
 their own), each `if` guard replaced by `true`, each fault handler dropped (the access
 then stops its thread when it faults). A change that brings a violation back
 *carries* the proof, and its shortest schedule shows why; a spec where no change does
@@ -32,7 +34,7 @@ from .coverage import first_line
 from .errors import SourceError
 from .executor import Executor, ProgressBar
 from .exit import ExitStatus
-from .explore import Slot, get_block, set_block, statements, threads
+from .explore import Block, Slot, get_block, set_block, statements, threads
 from .files import read_source
 from .load import ModelFile, read_used_model
 from .load import check_parsed_spec as check_tree
@@ -81,14 +83,18 @@ def changes(tree: ast.File, source: SourceFile) -> list[Change]:
         if thread.is_host:
             continue
         for slot, stmt in statements(thread.body):
-            for kind, label in _kinds(stmt):
+            for kind, label in _kinds(stmt, thread.body):
                 out.append(Change(item, slot, kind, stmt.span.line, label))
     return out
 
 
-def _kinds(stmt: ast.Stmt) -> Iterator[tuple[str, str]]:
+def _kinds(stmt: ast.Stmt, body: Block) -> Iterator[tuple[str, str]]:
     text = f"`{first_line(stmt.span)}`"
-    yield "remove", f"remove {text}"
+    orphan = _orphaned(stmt, body)
+    if orphan is None:
+        yield "remove", f"remove {text}"
+    else:
+        yield "remove", f"remove {text} and what reads `{orphan}`"
     match stmt:
         case ast.Atomic():
             yield "split", f"split {text} into single steps"
@@ -109,6 +115,10 @@ def changed(tree: ast.File, change: Change) -> ast.File:
     stmt = block[i]
     new: tuple[ast.Stmt, ...]
     match change.kind, stmt:
+        case "remove", _ if _orphaned(stmt, thread.body) is not None:
+            return _replace_body(
+                tree, change.item, _without_uses(thread.body, change.slot)
+            )
         case "remove", _:
             new = ()
         case "split", ast.Atomic(body=body):
@@ -122,8 +132,77 @@ def changed(tree: ast.File, change: Change) -> ast.File:
     body = set_block(
         thread.body, change.slot.block, (*block[:i], *new, *block[i + 1 :])
     )
-    items = (*tree.items[: change.item], replace(thread, body=body))
-    return replace(tree, items=(*items, *tree.items[change.item + 1 :]))
+    return _replace_body(tree, change.item, body)
+
+
+def _replace_body(tree: ast.File, item: int, body: Block) -> ast.File:
+    thread = tree.items[item]
+    assert isinstance(thread, ast.ThreadDecl)
+    items = (*tree.items[:item], replace(thread, body=body))
+    return replace(tree, items=(*items, *tree.items[item + 1 :]))
+
+
+def _orphaned(stmt: ast.Stmt, body: Block) -> str | None:
+    """The local `stmt` assigns, when it is the local's only assignment in the thread
+    and another statement reads it: removing `stmt` alone would leave that statement
+    reading a name that no longer exists, so its removal takes the readers along."""
+    if not isinstance(stmt, ast.Assign):
+        return None
+    name = stmt.target.name
+    assigned = [s for _, s in statements(body) if _assigns(s) == name]
+    readers = [s for _, s in statements(body) if name in _reads(s)]
+    return name if len(assigned) == 1 and readers else None
+
+
+def _without_uses(body: Block, slot: Slot) -> Block:
+    """`body` without the statement at `slot` and, transitively, without every
+    statement that reads a local no remaining statement assigns (a compound statement
+    whose own condition reads one goes whole)."""
+    gone: set[str] = set()
+    while True:
+        stmt = get_block(body, slot.block)[slot.index]
+        name = _assigns(stmt)
+        block = get_block(body, slot.block)
+        body = set_block(
+            body, slot.block, block[: slot.index] + block[slot.index + 1 :]
+        )
+        if name is not None and all(_assigns(s) != name for _, s in statements(body)):
+            gone.add(name)
+        reader = next((x for x, s in statements(body) if _reads(s) & gone), None)
+        if reader is None:
+            return body
+        slot = reader
+
+
+def _assigns(stmt: ast.Stmt) -> str | None:
+    return stmt.target.name if isinstance(stmt, ast.Assign) else None
+
+
+def _reads(stmt: ast.Stmt) -> set[str]:
+    """The names a statement reads itself (not those its nested blocks read)."""
+    match stmt:
+        case ast.Assign(value=e) | ast.Assert(cond=e) | ast.Await(cond=e):
+            return _names(e)
+        case ast.If(cond=e) | ast.While(cond=e):
+            return _names(e)
+        case ast.ExprStmt(call=call):
+            return _names(call)
+    return set()
+
+
+def _names(e: ast.Expr) -> set[str]:
+    match e:
+        case ast.Name(name=name):
+            return {name}
+        case ast.Call(args=args, kwargs=kwargs):
+            return set().union(*map(_names, args), *(_names(k.value) for k in kwargs))
+        case ast.Unary(operand=x):
+            return _names(x)
+        case ast.Binary(left=a, right=b):
+            return _names(a) | _names(b)
+        case ast.InSet(operand=x, items=items):
+            return _names(x).union(*map(_names, items))
+    return set()
 
 
 @dataclass(frozen=True, slots=True)

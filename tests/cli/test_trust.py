@@ -174,3 +174,14 @@ def test_trace_full_shows_every_value_with_all_values() -> None:
     assert status == ExitStatus.OK
     states = out.split("states (every value at each step):\n", 1)[1]
     assert states.count("disk=5") == 3  # the start and both steps
+
+
+def test_removing_a_locals_only_assignment_takes_its_readers_along() -> None:
+    """Deleting `res = set_stable_if_present(p0)` leaves `assert res == ok` reading
+    nothing: the change removes both, as a reviewer deleting the fix's lines would,
+    and the fix then carries."""
+    found = carry(SPECS / "pv_dirty_transfer_make_stable.pg", EXPLICIT, executor=2)
+    labels = {c.label: o for c, o in zip(found.changes, found.outcomes, strict=True)}
+    key = "remove `res = set_stable_if_present(p0)` and what reads `res`"
+    assert labels[key].violation and labels[key].prop == "assertion"
+    assert not found.by_construction
