@@ -5,9 +5,10 @@ spec can be safe for a reason that has nothing to do with its fix. This command
 weakens the spec's guest threads one construct at a time and checks each variant:
 each statement removed (an assignment to a local that nothing else assigns goes with
 the statements that read the local, as a reviewer deleting a fix's lines would delete
-them), each `atomic` block split (its statements become steps of
-their own), each `if` guard replaced by `true`, each fault handler dropped (the access
-then stops its thread when it faults). A change that brings a violation back
+them), each `atomic` block split (its statements become steps of their own), each
+`if` guard replaced by `true`, each fault handler dropped (the access
+then stops its thread when it faults), and, for a spec on a model `NAME_fixed` (the
+fix is in the model), the spec on model `NAME`. A change that brings a violation back
 *carries* the proof, and its shortest schedule shows why; a spec where no change does
 is *safe by construction*. Scripted host threads are the scenario, not the fix, and
 are left as written.
@@ -56,13 +57,18 @@ from .trace import NEVER_HELD_DATA
 
 CARRY_HELP = (
     "Weaken a safe spec one construct at a time (remove each statement, split each "
-    "atomic\nblock, replace each if guard by true, drop each fault handler) and say "
-    "which changes\nbring a violation back: the lines that carry the proof. A spec "
-    "where none does is\nsafe by construction."
+    "atomic\nblock, replace each if guard by true, drop each fault handler; on a "
+    "model NAME_fixed,\ntry the model NAME) and say which changes bring a violation "
+    "back: the lines\nthat carry the proof. A spec where none does is safe by "
+    "construction."
 )
 
 #: The kinds of change, in the order they are tried at one statement.
-KINDS = ("remove", "split", "guard", "handler")
+KINDS = ("remove", "split", "guard", "handler", "model")
+
+#: A model whose name ends so is the fixed twin of the model named without it
+#: (`kvm_postcopy_fixed` and `kvm_postcopy`): `carry` tries the spec on the twin.
+FIXED_SUFFIX = "_fixed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,8 @@ class Change:
     kind: str
     line: int
     label: str
+    model: str | None = None
+    """For `model`: the model the spec uses instead."""
 
 
 def changes(tree: ast.File, source: SourceFile) -> list[Change]:
@@ -106,8 +114,24 @@ def _kinds(stmt: ast.Stmt, body: Block) -> Iterator[tuple[str, str]]:
             yield "handler", f"drop the fault handler of {text}"
 
 
+def unfixed_model(tree: ast.File) -> tuple[int, ast.UseDecl, str] | None:
+    """The spec's `use` (its index among the items) and the model's unfixed twin's
+    name, when the spec uses a model by a name that ends in `_fixed`."""
+    for item, use in enumerate(tree.items):
+        if isinstance(use, ast.UseDecl) and not use.is_path:
+            if use.target.endswith(FIXED_SUFFIX):
+                return item, use, use.target.removesuffix(FIXED_SUFFIX)
+            return None
+    return None
+
+
 def changed(tree: ast.File, change: Change) -> ast.File:
     """The tree with one change made."""
+    if change.kind == "model":
+        use = tree.items[change.item]
+        assert isinstance(use, ast.UseDecl) and change.model is not None
+        items = (*tree.items[: change.item], replace(use, target=change.model))
+        return replace(tree, items=(*items, *tree.items[change.item + 1 :]))
     thread = tree.items[change.item]
     assert isinstance(thread, ast.ThreadDecl)
     block = get_block(thread.body, change.slot.block)
@@ -269,6 +293,28 @@ def carry(
     jobs = [
         CarryJob(source.name, str(path), source.text, model, c, quiet) for c in found
     ]
+    twin = unfixed_model(tree) if original.safe else None
+    if twin is not None:
+        item, use, name = twin
+        change = Change(
+            item,
+            Slot((), 0),
+            "model",
+            use.span.line,
+            f"use `{name}` instead of `{use.target}`",
+            name,
+        )
+        try:
+            unfixed = read_used_model(
+                changed(tree, change), source, models_dirs=options.models_dirs
+            )
+        except SourceError:
+            pass  # no unfixed twin to try
+        else:
+            found.append(change)
+            jobs.append(
+                CarryJob(source.name, str(path), source.text, unfixed, change, quiet)
+            )
     bar = progress(len(jobs)) if progress is not None else None
     outcomes: list[Outcome] = run_jobs(jobs, executor, bar)
     return Carried(str(path), original, tuple(found), tuple(outcomes))
