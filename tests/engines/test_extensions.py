@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 
 from checker.api import Options, check_file
+from checker.load import load_spec
+from checker.packed import PackedStep
+from checker.step import Layout, define
+from checker.symmetry import canonicalizer
+from tests.engines.test_symmetry import summary
 
 HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
 SPECS = [
     path
     for kind in ("stores", "frames", "tlb")
@@ -45,3 +51,67 @@ def test_verdict_is_the_derived_one(path: Path, engine: str) -> None:
     length = r.trace.length if r.trace else None
     assert (str(r.verdict), r.prop, length, r.complete) == derived(path)
     assert r.expectation_met
+
+
+TWO_CPUS = """\
+use "MODELS/kvm.pg"
+
+page p0 : Sr = 1
+var  seen = 0
+
+host none
+host thread kvm {
+  await seen == 1
+  remap(p0)
+}
+
+thread cpu0 {
+  translate(p0)
+  seen = 1
+  assert not stale(p0)
+}
+
+thread cpu1 {
+  translate(p0)
+  seen = 1
+  assert not stale(p0)
+}
+"""
+
+
+@pytest.fixture
+def two_cpus(tmp_path: Path) -> Path:
+    path = tmp_path / "two_cpus.pg"
+    path.write_text(TWO_CPUS.replace("MODELS", str(ROOT / "models")))
+    return path
+
+
+def test_translations_live_only_in_specs_that_name_them(two_cpus: Path) -> None:
+    plain = load_spec(ROOT / "specs" / "reset_nodat_kept.pg")
+    names = [slot.name for slot in Layout.of(plain).slots]
+    assert not [n for n in names if ".tlb." in n or n.endswith(".mapping")]
+    layout = Layout.of(load_spec(two_cpus))
+    assert [slot.name for slot in layout.slots if ".tlb." in slot.name] == [
+        "cpu0.tlb.p0",
+        "cpu1.tlb.p0",
+    ]
+    assert layout.threads[0].tlb == ()  # the host holds no guest translation
+
+
+def test_symmetric_cpus_swap_their_translations(two_cpus: Path) -> None:
+    spec = load_spec(two_cpus)
+    packed = PackedStep(define(spec), spec.bound + 1)
+    canon = canonicalizer(packed)
+    assert canon is not None
+    layout = packed.definition.layout
+    one = list(packed.definition.initial)
+    one[layout.threads[1].tlb[0]] = 1
+    other = list(packed.definition.initial)
+    other[layout.threads[2].tlb[0]] = 1
+    assert canon(packed.pack(one)) == canon(packed.pack(other))
+    full = summary(two_cpus, symmetry=False)
+    reduced = summary(two_cpus, symmetry=True)
+    assert reduced[:4] == full[:4]
+    assert reduced[4] < full[4]  # type: ignore[operator]
+    # one CPU translates and says so, the host's await and move, that CPU's check
+    assert full[2] == 5
