@@ -211,8 +211,10 @@ class ExprChecker:
                     e.span, "`frame` takes one page: frame(PAGE), its identity"
                 )
             return ir.FrameOf(self.page(e.args[0]), e.span), "int"
+        if name in TLB_WORDS and name not in self.names.flags:
+            return self.stale_test(e, scope), "bool"
         if name not in self.names.flags:
-            candidates = [*self.names.flags, *self.names.ops, "state", FRAME]
+            candidates = [*self.names.flags, *self.names.ops, "state", FRAME, STALE]
             self.errors.fatal(
                 e.name.span,
                 f"unknown flag or operation {quote(name)}{suggest(name, candidates)}",
@@ -221,6 +223,29 @@ class ExprChecker:
             self.errors.fatal(e.span, f"a flag test takes one page: {name}(PAGE)")
         return ir.FlagOf(self.page(e.args[0]), self.names.flags[name], e.span), "bool"
 
+    def stale_test(self, e: ast.Call, scope: Scope) -> ir.StaleOf:
+        name = e.name.name
+        if name != STALE:
+            self.errors.fatal(
+                e.span,
+                f"`{name}` is a statement of its own and has no value:"
+                f" {name}(PAGE), then test `stale(PAGE)`",
+            )
+        if scope.thread is None or scope.thread.is_host:
+            self.errors.fatal(
+                e.span,
+                "`stale` asks about the running CPU's own translation: only a guest"
+                " thread can test it",
+            )
+        if len(e.args) != 1 or e.kwargs:
+            self.errors.fatal(e.span, "`stale` takes one page: stale(PAGE)")
+        return ir.StaleOf(self.page(e.args[0]), e.span)
+
+
+#: `stale(p0)` and the statements about translations (`translate`, `purge`, `remap`);
+#: each unless the model declares a name so spelt
+STALE = "stale"
+TLB_WORDS = frozenset({STALE, "translate", "purge", "remap"})
 
 #: `frame(p0)`, the identity of a page's frame, and `reallocate(p0)`, which gives it a
 #: new one; each unless the model declares a name so spelt

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from . import ir
 from . import syntax as ast
-from .check_expr import FRAME, SpecNames
+from .check_expr import FRAME, STALE, SpecNames
 
 _OP_RESULTS: dict[ir.OpKind, ir.ValueType | None] = {
     "call": "result",
@@ -95,6 +95,8 @@ def expr_type(
             return "state"
         case ast.Call(name):
             if name.name in names.flags:
+                return "bool"
+            if name.name == STALE and name.name not in names.ops:
                 return "bool"
             return "int" if name.name == FRAME and name.name not in names.ops else None
         case ast.Binary("+" | "-"):

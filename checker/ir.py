@@ -248,6 +248,15 @@ class FlagOf:
 
 
 @dataclass(frozen=True, slots=True)
+class StaleOf:
+    """`stale(p0)`: the running CPU holds a translation of the page that points to a
+    frame the host has since moved it away from."""
+
+    page: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
 class FrameOf:
     """`frame(p0)`: which allocation the page's frame belongs to now (an integer)."""
 
@@ -307,6 +316,7 @@ Expr = (
     | StateOf
     | FlagOf
     | FrameOf
+    | StaleOf
     | Not
     | Neg
     | BoolOp
@@ -399,6 +409,22 @@ class ReallocInstr:
     span: Span = SPAN
 
 
+#: the statements about translations: what each does to which slots (`docs/language.md`)
+TlbKind = Literal["translate", "purge", "remap"]
+
+
+@dataclass(frozen=True, slots=True)
+class TlbInstr:
+    """`translate(p0)`, `purge(p0)` or `remap(p0)`: a CPU caches the page's
+    translation, every CPU's translation of it is purged, or the host moves the page
+    to another frame."""
+
+    kind: TlbKind
+    page: int
+    next: int
+    span: Span = SPAN
+
+
 Instr = (
     OpInstr
     | AssignInstr
@@ -407,6 +433,7 @@ Instr = (
     | BranchInstr
     | AtomicInstr
     | ReallocInstr
+    | TlbInstr
 )
 
 

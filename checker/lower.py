@@ -16,7 +16,7 @@ from typing import cast
 
 from . import ir
 from . import syntax as ast
-from .check_expr import REALLOCATE, ExprChecker, Scope, type_words
+from .check_expr import REALLOCATE, STALE, TLB_WORDS, ExprChecker, Scope, type_words
 from .check_model import no_such_parameter
 from .errors import Abort, plural, quote, suggest
 from .infer import assignments, infer_locals
@@ -26,6 +26,10 @@ from .source import Span
 def lower_thread(thread: ast.ThreadDecl, exprs: ExprChecker) -> ir.Thread:
     """The thread as instructions; errors go to `exprs.errors` (then `Abort`)."""
     return ThreadLowering(exprs, thread).run()
+
+
+#: the statements of the language's own that act on one page
+PAGE_STATEMENTS = TLB_WORDS - {STALE} | {REALLOCATE}
 
 
 class ThreadLowering:
@@ -124,9 +128,10 @@ class ThreadLowering:
                     call, target, handler, pc, nxt, in_atomic=in_atomic, span=s.span
                 )
             case ast.ExprStmt(call, handler, _, whole) if (
-                call.name.name == REALLOCATE and call.name.name not in self.names.ops
+                call.name.name in PAGE_STATEMENTS
+                and call.name.name not in self.names.ops
             ):
-                self._emit_realloc(call, handler, whole, pc, nxt, s.span)
+                self._emit_page_statement(call, handler, whole, pc, nxt, s.span)
             case ast.ExprStmt(call, handler, _, whole):
                 self._emit_op(
                     call,
@@ -206,7 +211,7 @@ class ThreadLowering:
         slot, t = self.scope.locals[n]
         return ir.LocalTarget(slot, n), t
 
-    def _emit_realloc(
+    def _emit_page_statement(
         self,
         call: ast.Call,
         handler: tuple[ast.Stmt, ...] | None,
@@ -215,24 +220,39 @@ class ThreadLowering:
         nxt: int,
         span: Span,
     ) -> None:
-        if self.thread.is_host:
+        """A statement of the language's own on one page (`reallocate`, `translate`,
+        `purge`, `remap`), which is not an access of the model."""
+        word = call.name.name
+        host = self.thread.is_host
+        if word == REALLOCATE and host:
             self.errors.fatal(
                 call.name.span,
                 "a host thread cannot reallocate a guest's frame; the guest's"
                 " allocator does",
             )
+        if word == "translate" and host:
+            self.errors.fatal(
+                call.name.span,
+                "a host thread holds no guest translation; a guest CPU translates",
+            )
+        if word == "remap" and not host:
+            self.errors.fatal(
+                call.name.span,
+                "a guest thread cannot move a page to another frame; the host does",
+            )
         if whole or handler is not None:
             self.errors.fatal(
                 span,
-                "`reallocate` is not an access: it takes no `whole` and no"
+                f"`{word}` is not an access: it takes no `whole` and no"
                 " `on fault` handler",
             )
         if len(call.args) != 1 or call.kwargs:
-            self.errors.fatal(
-                call.span, "`reallocate` takes one page: reallocate(PAGE)"
-            )
+            self.errors.fatal(call.span, f"`{word}` takes one page: {word}(PAGE)")
         page = self.exprs.page(call.args[0])
-        self.code[pc] = ir.ReallocInstr(page, nxt, span)
+        if word == REALLOCATE:
+            self.code[pc] = ir.ReallocInstr(page, nxt, span)
+        else:
+            self.code[pc] = ir.TlbInstr(cast(ir.TlbKind, word), page, nxt, span)
 
     def _emit_op(
         self,
@@ -260,7 +280,11 @@ class ThreadLowering:
                 o.name
                 for o in self.names.model.ops
                 if (o.kind == "action") == self.thread.is_host
-            ] + ([] if self.thread.is_host else [REALLOCATE])
+            ] + (
+                ["purge", "remap"]
+                if self.thread.is_host
+                else [REALLOCATE, "translate", "purge"]
+            )
             self.errors.fatal(
                 call.name.span,
                 f"unknown operation {quote(name)}{suggest(name, guest_ops)}",

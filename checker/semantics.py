@@ -38,12 +38,14 @@ class PageVal(NamedTuple):
     valid: bool
     warned: bool
     frame: int = 0  # which allocation the frame belongs to (0 without frames)
+    mapping: int = 0  # how often the host moved the page (0 without translations)
 
 
 class ThreadVal(NamedTuple):
     pc: int
     status: int
     locals: tuple[ir.Value, ...]
+    tlb: tuple[int, ...] = ()  # per page: 0, or the mapping + 1 it translates to
 
 
 class GlobalState(NamedTuple):
@@ -119,6 +121,8 @@ class Semantics:
             out[ts.status] = tv.status
             for value, slot in zip(tv.locals, ts.locals, strict=True):
                 out[slot] = value
+            for held, slot in zip(tv.tlb, ts.tlb, strict=True):
+                out[slot] = held
         return tuple(out)
 
     def state_of(self, slots: Slots) -> GlobalState:
@@ -132,6 +136,7 @@ class Semantics:
                     bool(slots[ps.valid]),
                     bool(slots[ps.warned]),
                     0 if ps.frame is None else int(slots[ps.frame]),
+                    0 if ps.mapping is None else int(slots[ps.mapping]),
                 )
                 for ps in L.pages
             ),
@@ -141,6 +146,7 @@ class Semantics:
                     int(slots[ts.pc]),
                     int(slots[ts.status]),
                     tuple(slots[s] for s in ts.locals),
+                    tuple(int(slots[s]) for s in ts.tlb),
                 )
                 for ts in L.threads
             ),

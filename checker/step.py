@@ -56,6 +56,7 @@ class PageSlots:
     valid: int
     warned: int
     frame: int | None = None  # only in specs that use frames (`frame`, `reallocate`)
+    mapping: int | None = None  # only in specs that use translations: host moves
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ class ThreadSlots:
     pc: int
     status: int
     locals: tuple[int, ...]
+    tlb: tuple[int, ...] = ()  # a guest CPU's translation per page, in specs with them
 
 
 _SORT_OF_TYPE: dict[ir.ValueType, Sort] = {
@@ -93,6 +95,7 @@ class Layout:
             return len(slots) - 1
 
         frames = uses_frames(spec)
+        tlb = uses_tlb(spec)
         pages = tuple(
             PageSlots(
                 add(f"{p.name}.state", "enum", nstates),
@@ -101,6 +104,7 @@ class Layout:
                 add(f"{p.name}.valid", "bool"),
                 add(f"{p.name}.warned", "bool"),
                 add(f"{p.name}.frame", "int") if frames else None,
+                add(f"{p.name}.mapping", "int") if tlb else None,
             )
             for p in spec.pages
         )
@@ -112,6 +116,11 @@ class Layout:
                 tuple(
                     add(f"{t.name}.{name}", _SORT_OF_TYPE[ty], nstates)
                     for name, ty in t.locals
+                ),
+                tuple(
+                    add(f"{t.name}.tlb.{p.name}", "int")
+                    for p in spec.pages
+                    if tlb and not t.is_host
                 ),
             )
             for t in spec.threads
@@ -131,6 +140,7 @@ class Layout:
         valid: bool,
         warned: bool,
         frame: int = 0,
+        mapping: int = 0,
     ) -> None:
         """Store one page's values (flags as a bit mask) into a slot vector."""
         ps = self.pages[page]
@@ -142,15 +152,28 @@ class Layout:
         values[ps.warned] = warned
         if ps.frame is not None:
             values[ps.frame] = frame
+        if ps.mapping is not None:
+            values[ps.mapping] = mapping
 
 
 def uses_frames(spec: ir.Spec) -> bool:
     """Whether a spec names frames; only then do its pages carry a `frame` slot, so
     that a spec without them keeps its state layout."""
+    return _names(spec, ir.FrameOf, ir.ReallocInstr)
+
+
+def uses_tlb(spec: ir.Spec) -> bool:
+    """Whether a spec names translations; only then do its pages carry a `mapping`
+    slot and its guest threads a translation per page."""
+    return _names(spec, ir.StaleOf, ir.TlbInstr)
+
+
+def _names(spec: ir.Spec, expr: type, instr: type) -> bool:
+    """Whether some statement is an `instr` or some expression holds an `expr`."""
 
     def named(e: ir.Expr) -> bool:
         match e:
-            case ir.FrameOf():
+            case _ if isinstance(e, expr):
                 return True
             case ir.Not(x) | ir.Neg(x):
                 return named(x)
@@ -161,9 +184,9 @@ def uses_frames(spec: ir.Spec) -> bool:
         return False
 
     return any(
-        isinstance(instr, ir.ReallocInstr) or any(map(named, _instr_exprs(instr)))
+        isinstance(i, instr) or any(map(named, _instr_exprs(i)))
         for thread in spec.threads
-        for instr in thread.instrs
+        for i in thread.instrs
     ) or any(named(n.cond) for n in spec.nevers)
 
 
@@ -335,8 +358,8 @@ def int_width(spec: ir.Spec, steps: int) -> int:
     """A signed width that holds every integer a run of `steps` steps can produce."""
     consts = [1]
     consts += [abs(p.data) for p in spec.pages] + [abs(v.value) for v in spec.vars]
-    if uses_frames(spec):
-        consts.append(steps)  # a frame's identity counts its reallocations
+    if uses_frames(spec) or uses_tlb(spec):
+        consts.append(steps + 1)  # identities count reallocations and moves
     sums: list[ir.Expr] = []
 
     def visit(e: ir.Expr) -> None:
@@ -547,6 +570,12 @@ class _Executor:
                 return path.slots[L.pages[page].flags[flag]]
             case ir.FrameOf(page):
                 return path.slots[self._frame_slot(page)]
+            case ir.StaleOf(page):
+                held = path.slots[self.layout.threads[self._t].tlb[page]]
+                return T.and_(
+                    T.not_(T.eq(held, T.Lit(0, "int"))),
+                    T.not_(T.eq(held, self._mapped(path, page))),
+                )
             case ir.Not(x):
                 return T.not_(self.expr(x, path, tells, when))
             case ir.Neg(x):
@@ -660,20 +689,55 @@ class _Executor:
                 slot = self._frame_slot(page)
                 frame = T.arith("+", path.slots[slot], T.Lit(1, "int"))
                 path.slots[slot] = frame
-                state = path.slots[self.layout.pages[page].state]
-                path.events.append(
-                    EventTerms(
-                        "reallocate",
-                        instr.span,
-                        page,
-                        result=frame,
-                        before=state,
-                        after=state,
-                    )
-                )
-                path.pc = nxt
-                return [path]
+                return [self._page_step(path, "reallocate", instr, page, nxt, frame)]
+            case ir.TlbInstr():
+                return [self._exec_tlb(path, instr)]
         raise AssertionError(f"{instr} is executed at step level")
+
+    def _exec_tlb(self, path: _Path, instr: ir.TlbInstr) -> _Path:
+        """A translation is 0 (none) or the page's mapping plus one when it was made,
+        so that every slot starts at 0."""
+        page = instr.page
+        result = None
+        match instr.kind:
+            case "translate":
+                own = self.layout.threads[self._t].tlb[page]
+                path.slots[own] = self._mapped(path, page)
+            case "purge":
+                for ts in self.layout.threads:
+                    if ts.tlb:
+                        path.slots[ts.tlb[page]] = T.Lit(0, "int")
+            case "remap":
+                slot = self._mapping_slot(page)
+                result = T.arith("+", path.slots[slot], T.Lit(1, "int"))
+                path.slots[slot] = result
+        return self._page_step(path, instr.kind, instr, page, instr.next, result)
+
+    def _page_step(
+        self,
+        path: _Path,
+        kind: str,
+        instr: ir.Instr,
+        page: int,
+        nxt: int,
+        result: Term | None,
+    ) -> _Path:
+        """A statement on a page that leaves its state as it is."""
+        state = path.slots[self.layout.pages[page].state]
+        path.events.append(
+            EventTerms(kind, instr.span, page, result=result, before=state, after=state)
+        )
+        path.pc = nxt
+        return path
+
+    def _mapped(self, path: _Path, page: int) -> Term:
+        """The translation a CPU makes of the page now."""
+        return T.arith("+", path.slots[self._mapping_slot(page)], T.Lit(1, "int"))
+
+    def _mapping_slot(self, page: int) -> int:
+        slot = self.layout.pages[page].mapping
+        assert slot is not None, "a spec that names translations has mapping slots"
+        return slot
 
     def _frame_slot(self, page: int) -> int:
         slot = self.layout.pages[page].frame

@@ -45,7 +45,10 @@ def canonicalizer(packed: PackedStep) -> Canonical | None:
         for t in group:
             ts = layout.threads[t]
             fields = sorted(
-                (packed.fields[slot] for slot in (ts.pc, ts.status, *ts.locals)),
+                (
+                    packed.fields[slot]
+                    for slot in (ts.pc, ts.status, *ts.locals, *ts.tlb)
+                ),
                 key=lambda f: f.offset,
             )
             start = fields[0].offset

@@ -3,9 +3,10 @@
 Stage: reporters. Input: a checked spec and a run (`Trace` or `Run`); output: named
 values, as text lines (`--trace full`) and as JSON objects (the trace's `state` and
 `changes`). A value is named as a slot is (`p0.state`, `p0.data`, `p0.valid`,
-`p0.warned`, `p0.FLAG`, `p0.frame` where the spec names frames, a shared variable by
-its name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`). A thread's `pc` is the line of
-the statement it runs next, or `end`.
+`p0.warned`, `p0.FLAG`, `p0.frame` where the spec names frames, `p0.mapping` and a
+guest thread's `cpu0.tlb.p0` where it names translations, a shared variable by its
+name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`). A thread's `pc` is the line of the
+statement it runs next, or `end`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from .. import ir
 from ..semantics import GlobalState, Status
-from ..step import uses_frames
+from ..step import uses_frames, uses_tlb
 from ..trace import Run, Trace
 
 _STATUS = {s.value: s.name.lower() for s in Status}
@@ -25,6 +26,7 @@ def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
     """Every value of `state` by name, in layout order; JSON-ready."""
     model = spec.model
     frames = uses_frames(spec)
+    tlb = uses_tlb(spec)
     out: dict[str, Any] = {}
     for page, pv in zip(spec.pages, state.pages, strict=True):
         out[f"{page.name}.state"] = model.state_name(pv.state)
@@ -33,6 +35,8 @@ def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
         out[f"{page.name}.warned"] = pv.warned
         if frames:
             out[f"{page.name}.frame"] = pv.frame
+        if tlb:
+            out[f"{page.name}.mapping"] = pv.mapping
         for k, flag in enumerate(model.flags):
             out[f"{page.name}.{flag}"] = bool(pv.flags >> k & 1)
     for var, value in zip(spec.vars, state.vars, strict=True):
@@ -43,6 +47,9 @@ def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
         for (name, ty), local in zip(thread.locals, tv.locals, strict=True):
             shown = model.state_name(int(local)) if ty == "state" else local
             out[f"{thread.name}.{name}"] = shown
+        if tv.tlb:
+            for page, held in zip(spec.pages, tv.tlb, strict=True):
+                out[f"{thread.name}.tlb.{page.name}"] = held - 1 if held else "none"
     return out
 
 

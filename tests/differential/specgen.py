@@ -231,7 +231,7 @@ def _bool_atom(draw: Draw, scope: _Scope, *, never: bool = False) -> str:
     if scope.vars or not never:
         kinds.append("compare")
     if not never and not scope.host:
-        kinds.append("result")
+        kinds += ["result", "stale"]
     kind = draw(st.sampled_from(kinds))
     if kind == "true":
         return draw(st.sampled_from(["true", "false"]))
@@ -244,6 +244,8 @@ def _bool_atom(draw: Draw, scope: _Scope, *, never: bool = False) -> str:
         return f"state({page}) in {{{', '.join(items)}}}"
     if kind == "flag":
         return f"{draw(st.sampled_from(scope.model.flags))}({page})"
+    if kind == "stale":
+        return f"stale({page})"
     if kind == "result":
         return f"{scope.use('x')} == {draw(st.sampled_from(['ok', 'fail']))}"
     left = draw(st.sampled_from(scope.vars)) if never else _int_expr(draw, scope)
@@ -276,6 +278,13 @@ def _handler(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
 
 def _page_op(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
     model, page = scope.model, draw(st.sampled_from(scope.pages))
+    tlb = draw(
+        st.sampled_from(
+            ["", "", "", "", "purge", "remap" if scope.host else "translate"]
+        )
+    )
+    if tlb:
+        return f"{tlb}({page})"  # translations: cached, purged, moved under them
     if scope.host:
         op: Op = draw(st.sampled_from(model.of_kind("action")))
         return f"{op.name}({page}{op.param_arg(draw)})"

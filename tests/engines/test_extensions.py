@@ -1,7 +1,7 @@
 """The language extensions on small specs whose verdicts are derived by hand in their
 comments (`# verdict: ...`): whole-page and partial stores and a second kind of store
-(`stores/`), frame identities and reallocation (`frames/`). Both engines must give
-exactly that verdict, length and completeness.
+(`stores/`), frame identities and reallocation (`frames/`), translations and purges
+(`tlb/`). Both engines must give exactly that verdict, length and completeness.
 """
 
 from __future__ import annotations
@@ -12,11 +12,19 @@ from pathlib import Path
 import pytest
 
 from checker.api import Options, check_file
+from checker.load import load_spec
+from checker.packed import PackedStep
+from checker.step import Layout, define
+from checker.symmetry import canonicalizer
+from tests.engines.test_symmetry import summary
 
 HERE = Path(__file__).parent
-SPECS = sorted((HERE / "stores" / "specs").glob("*.pg")) + sorted(
-    (HERE / "frames" / "specs").glob("*.pg")
-)
+ROOT = HERE.parents[1]
+SPECS = [
+    path
+    for kind in ("stores", "frames", "tlb")
+    for path in sorted((HERE / kind / "specs").glob("*.pg"))
+]
 _VERDICT = re.compile(
     r"^# verdict: (?:safe, complete|violation (\S+) in (\d+) steps)$", re.M
 )
@@ -33,7 +41,7 @@ def derived(path: Path) -> tuple[object, ...]:
 
 
 def test_there_are_specs() -> None:
-    assert len(SPECS) >= 8
+    assert len(SPECS) >= 12
 
 
 @pytest.mark.parametrize("engine", ["explicit", "z3"])
@@ -43,3 +51,67 @@ def test_verdict_is_the_derived_one(path: Path, engine: str) -> None:
     length = r.trace.length if r.trace else None
     assert (str(r.verdict), r.prop, length, r.complete) == derived(path)
     assert r.expectation_met
+
+
+TWO_CPUS = """\
+use "MODELS/kvm.pg"
+
+page p0 : Sr = 1
+var  seen = 0
+
+host none
+host thread kvm {
+  await seen == 1
+  remap(p0)
+}
+
+thread cpu0 {
+  translate(p0)
+  seen = 1
+  assert not stale(p0)
+}
+
+thread cpu1 {
+  translate(p0)
+  seen = 1
+  assert not stale(p0)
+}
+"""
+
+
+@pytest.fixture
+def two_cpus(tmp_path: Path) -> Path:
+    path = tmp_path / "two_cpus.pg"
+    path.write_text(TWO_CPUS.replace("MODELS", str(ROOT / "models")))
+    return path
+
+
+def test_translations_live_only_in_specs_that_name_them(two_cpus: Path) -> None:
+    plain = load_spec(ROOT / "specs" / "reset_nodat_kept.pg")
+    names = [slot.name for slot in Layout.of(plain).slots]
+    assert not [n for n in names if ".tlb." in n or n.endswith(".mapping")]
+    layout = Layout.of(load_spec(two_cpus))
+    assert [slot.name for slot in layout.slots if ".tlb." in slot.name] == [
+        "cpu0.tlb.p0",
+        "cpu1.tlb.p0",
+    ]
+    assert layout.threads[0].tlb == ()  # the host holds no guest translation
+
+
+def test_symmetric_cpus_swap_their_translations(two_cpus: Path) -> None:
+    spec = load_spec(two_cpus)
+    packed = PackedStep(define(spec), spec.bound + 1)
+    canon = canonicalizer(packed)
+    assert canon is not None
+    layout = packed.definition.layout
+    one = list(packed.definition.initial)
+    one[layout.threads[1].tlb[0]] = 1
+    other = list(packed.definition.initial)
+    other[layout.threads[2].tlb[0]] = 1
+    assert canon(packed.pack(one)) == canon(packed.pack(other))
+    full = summary(two_cpus, symmetry=False)
+    reduced = summary(two_cpus, symmetry=True)
+    assert reduced[:4] == full[:4]
+    assert reduced[4] < full[4]  # type: ignore[operator]
+    # one CPU translates and says so, the host's await and move, that CPU's check
+    assert full[2] == 5
