@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import ir
 from .coverage import measure
-from .engines import DEFAULT_ENGINE, get_engine
+from .engines import DEFAULT_ENGINE, ENGINES, canonical, get_engine
 from .errors import SourceError
 from .files import is_model_file
 from .load import load_spec
@@ -77,6 +77,12 @@ def check_spec(
         if spec.expect is not None and spec.expect.verdict == "violation"
         else None
     )
+    if spec.liveness is not None and not ENGINES[canonical(options.engine)].liveness:
+        raise SourceError(
+            spec.liveness,
+            f"the {canonical(options.engine)} engine does not answer liveness; "
+            "check this spec with --engine explicit or auto",
+        )
     engine = get_engine(options.engine)
     outcome = engine(
         spec,

@@ -96,12 +96,19 @@ class _SpecChecker:
                 )
         properties = set(ir.DEFAULT_PROPERTIES)
         strict = False
+        liveness: Span | None = None
         for pl in (i for i in items if isinstance(i, ast.PropertyList)):
             for p in pl.props:
                 if p.name == ir.STRICT_CHECK:
                     strict = pl.enable
                 elif self._property(p):
                     (properties.add if pl.enable else properties.discard)(p.name)
+                    if p.name in ir.LIVENESS_PROPERTIES:
+                        liveness = p.span if pl.enable else None
+        if liveness is not None and not any(not t.is_host for t in threads_ast):
+            self.errors.error(
+                liveness, "`check terminates` needs a guest thread: it is about them"
+            )
         bound = ir.DEFAULT_BOUND
         for b in [i for i in items if isinstance(i, ast.BoundDecl)][:1]:
             if b.value < 0:
@@ -117,6 +124,12 @@ class _SpecChecker:
                 e.prop.name if e.prop is not None and self._property(e.prop) else None
             )
             expect = ir.Expect(e.verdict, prop, e.span)
+            if prop in ir.LIVENESS_PROPERTIES and prop not in properties:
+                self.errors.error(
+                    e.prop.span if e.prop is not None else e.span,
+                    f"`expect violation {prop}` needs `check {prop}`:"
+                    " the property is off by default",
+                )
         for e in expects[1:]:
             self.errors.error(e.span, "`expect` is given twice")
         if self.errors.items:
@@ -133,6 +146,7 @@ class _SpecChecker:
             expect,
             self.source,
             strict,
+            liveness,
         )
 
     def _thread_names(self, threads: Sequence[ast.ThreadDecl]) -> None:

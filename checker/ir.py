@@ -24,7 +24,11 @@ PROPERTIES: tuple[str, ...] = (
     "undefined",
     "deadlock",
     "fault",
+    "terminates",
 )
+#: Properties of whole runs, not of steps: `check terminates` (docs/language.md,
+#: "Liveness"); the explicit engine answers them by a search for fair cycles.
+LIVENESS_PROPERTIES = frozenset({"terminates"})
 DEFAULT_PROPERTIES = frozenset({"assertion", "never", "silent-loss", "undefined"})
 #: `check coverage`: not a property of runs but of the check; a `safe` that leaves
 #: statements, assertions or awaits unreached then fails its expectation.
@@ -514,6 +518,8 @@ class Spec:
     source: SourceFile = field(compare=False, repr=False)
     strict: bool = False
     """`check coverage`: a `safe` that leaves statements unreached fails."""
+    liveness: Span | None = field(default=None, compare=False, repr=False)
+    """Where `check terminates` is written; None: the spec checks no liveness."""
 
     def page_index(self, name: str) -> int:
         return next(i for i, p in enumerate(self.pages) if p.name == name)

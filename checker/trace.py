@@ -20,6 +20,9 @@ class Trace:
     initial: GlobalState
     steps: tuple[Successor, ...]
     violation: Violation
+    loop: int | None = None
+    """A liveness violation's lasso: the steps from index `loop` on form the cycle
+    that repeats forever (none: the run stops in its final state)."""
 
     @property
     def length(self) -> int:

@@ -44,6 +44,8 @@ class EngineInfo:
     """One line for `--help`."""
     load: Callable[[], Engine]
     """Imports the engine (and its libraries) and returns it."""
+    liveness: bool = False
+    """Whether it answers liveness properties (`check terminates`)."""
 
 
 def _explicit() -> Engine:
@@ -78,11 +80,13 @@ ENGINES: dict[str, EngineInfo] = {
             "a portfolio: explicit, bmc and induction side by side, the first "
             "conclusive answer wins",
             _auto,
+            liveness=True,
         ),
         EngineInfo(
             "explicit",
             "breadth-first enumeration of states, the reference semantics",
             _explicit,
+            liveness=True,
         ),
         EngineInfo(
             "bmc",

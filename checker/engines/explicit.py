@@ -39,6 +39,8 @@ from typing import Protocol
 
 from .. import ir
 from ..errors import InternalError, LimitReached
+from ..ir import LIVENESS_PROPERTIES
+from ..liveness import find_lasso
 from ..packed import PackedStep, WidthExceeded, compiled
 from ..progress import Progress, ProgressInfo
 from ..reduction import LocalSteps, Stubborn, local_steps, run_bound
@@ -480,10 +482,33 @@ def check_explicit(
     options = _Reductions(reduction, symmetry, local_steps)
     try:
         packed = compiled(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
-        return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
+        outcome = _search(
+            sem, packed, bound, deadline, want, progress, memory_mb, options
+        )
     except WidthExceeded:
         packed = compiled(sem.definition, bound + 1)
-        return _search(sem, packed, bound, deadline, want, progress, memory_mb, options)
+        outcome = _search(
+            sem, packed, bound, deadline, want, progress, memory_mb, options
+        )
+    if outcome.verdict != Verdict.SAFE or not spec.properties & LIVENESS_PROPERTIES:
+        return outcome
+    return _liveness(sem, bound, deadline, outcome)
+
+
+def _liveness(
+    sem: Semantics, bound: int, deadline: float, safe: EngineOutcome
+) -> EngineOutcome:
+    """No step violates: search the unreduced state graph for a fair lasso."""
+    try:
+        found = find_lasso(sem, bound, deadline)
+    except LimitReached as limit:
+        return EngineOutcome(
+            Verdict.UNKNOWN, False, reason=str(limit), stats=safe.stats
+        )
+    stats = Stats(states=found.states, depth=bound, reduction=None)
+    if found.trace is not None:
+        return EngineOutcome(Verdict.VIOLATION, True, found.trace, stats=stats)
+    return EngineOutcome(Verdict.SAFE, safe.complete and found.complete, stats=stats)
 
 
 def _search(

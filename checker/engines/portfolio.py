@@ -98,17 +98,22 @@ def check_portfolio(
     progress: Progress | None = None,
     memory_mb: int | None = None,
 ) -> EngineOutcome:
-    race = _Race(_Job(spec, bound, deadline, want, seed, memory_mb), progress)
-    try:
-        explicit = check_explicit(
+    def explicit_with(progress: Progress | None) -> EngineOutcome:
+        return check_explicit(
             spec,
             bound,
             deadline=deadline,
             want=want,
             seed=seed,
-            progress=race.explicit_progress,
+            progress=progress,
             memory_mb=memory_mb,
         )
+
+    if spec.liveness is not None:  # the Z3 engines do not answer liveness
+        return replace(explicit_with(progress), engine="explicit")
+    race = _Race(_Job(spec, bound, deadline, want, seed, memory_mb), progress)
+    try:
+        explicit = explicit_with(race.explicit_progress)
         if _conclusive(explicit):
             return replace(explicit, engine="explicit")
         race.answers["explicit"] = explicit

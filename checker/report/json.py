@@ -10,7 +10,10 @@ where each R has the fields of the language reference (section 4) in its order:
 `expectation_met`, `time_s`, `trace`, then `engine`, `answered_by` (the engine whose
 answer it is: `engine`, or the portfolio's winner), `length`, `location`, `stats`
 and, when `expect violation P` was met by another run than the shortest,
-`expected_property` and `expected_trace`. Each trace step is
+`expected_property` and `expected_trace`; a liveness violation (a lasso) adds
+`cycle`: `{"first_step", "steps"}`, the steps from `first_step` to the end repeat
+forever (`steps` 0: no guest thread can step in the last state and the host
+stays idle). Each trace step is
 `{"step", "thread", "op", "page", "args", "result", "before", "after", "line"}`, with
 `target`/`value` on assignments, `condition` on assert/await/if/while and `events`
 (the inner statements) on an atomic step. Nothing depends on the machine: paths are
@@ -148,6 +151,11 @@ def result_json(r: CheckResult, *, every: bool = False) -> dict[str, Any]:
         out["location"] = {"file": span.file, "line": span.line, "col": span.col}
     if r.trace is not None:
         out["initial_state"] = state_values(spec, r.trace.initial)
+    if r.trace is not None and r.trace.loop is not None:
+        out["cycle"] = {
+            "first_step": r.trace.loop + 1,
+            "steps": r.trace.length - r.trace.loop,
+        }
     if r.expected_trace is not None:
         out["expected_property"] = r.expected_trace.violation.prop
         out["expected_trace"] = trace_json(spec, r.expected_trace, every=every)

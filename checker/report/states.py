@@ -70,10 +70,16 @@ def state_lines(spec: ir.Spec, run: Trace | Run, *, every: bool = False) -> list
     values = [state_values(spec, s) for s in states]
     title = "every value at each step" if every else "what each step changed"
     lines = [f"states ({title}):"]
-    lines += _entry("start", values[0])
-    for n in range(1, len(values)):
-        shown = values[n] if every else changes(values[n - 1], values[n])
-        lines += _entry(str(n), shown)
+    loop = run.loop if isinstance(run, Trace) else None
+    for n, shown in enumerate(values):
+        if n > 0 and not every:
+            shown = changes(values[n - 1], shown)
+        lines += _entry(str(n) if n else "start", shown)
+        if n == loop:
+            lines.append(f"{'':8}(the cycle starts from this state)")
+    if loop is not None and loop < len(run.steps):
+        where = f"of step {loop}" if loop else "at the start"
+        lines.append(f"{'':8}(the state {where} again: the cycle repeats)")
     return lines
 
 

@@ -228,10 +228,20 @@ def violation_actor(spec: ir.Spec, trace: Trace) -> str | None:
     return actor_name(spec, trace.steps[-1].actor)
 
 
+def cycle_steps(loop: int, length: int) -> str:
+    """`step N` or `steps N–M`: the cycle of a lasso whose prefix has `loop` steps."""
+    if loop + 1 == length:
+        return f"step {length}"
+    return f"steps {loop + 1}–{length}"
+
+
 def violation_where(trace: Trace) -> str:
-    """`at step N` (a statement violated), `after step N` (the state it led to)."""
+    """`at step N` (a statement violated), `after step N` (the state it led to),
+    `in the cycle of steps N–M` (a lasso's cycle repeats forever)."""
+    if trace.loop is not None and trace.loop < trace.length:
+        return f"in the cycle of {cycle_steps(trace.loop, trace.length)}"
     if not trace.steps:
         return "in the initial state"
-    if trace.violation.prop in ("never", "deadlock"):
+    if trace.violation.prop in ("never", "deadlock") or trace.loop is not None:
         return f"after step {trace.length}"
     return f"at step {trace.length}"

@@ -24,6 +24,7 @@ from .states import state_lines
 from .steps import (
     StepView,
     columns,
+    cycle_steps,
     initial_text,
     step_views,
     violation_actor,
@@ -182,7 +183,7 @@ def _steps(n: int) -> str:
 def _violation_lines(spec: ir.Spec, trace: Trace, paint: _Paint) -> list[str]:
     v = trace.violation
     where = violation_where(trace)
-    if trace.steps:
+    if trace.steps and trace.loop is None:
         where += f" ({_by(violation_actor(spec, trace))})"
     lines = ["  " + paint(f"{v.prop} {where}:", _RED, _BOLD) + f" {v.message}"]
     if v.span is not None:
@@ -248,9 +249,27 @@ def schedule_table(
     )
     rule = "-" * number_width + "".join("  " + "-" * w for w in widths)
     out = [paint(header.rstrip(), _BOLD), rule]
-    for view, row in zip(views, cells, strict=True):
+    loop = trace.loop if isinstance(trace, Trace) else None
+    for k, (view, row) in enumerate(zip(views, cells, strict=True)):
+        if k == loop:
+            out.append(paint(f"{'↓':>{number_width}}  the cycle starts", _RED, _BOLD))
         out.extend(_row(view, row, widths, number_width, paint))
+    if loop is not None:
+        out.append(paint(_cycle_end(loop, len(views), number_width), _RED, _BOLD))
     return out
+
+
+def _cycle_end(loop: int, length: int, number_width: int) -> str:
+    """The line under a lasso: where its cycle goes back to, or that it stays."""
+    if loop == length:
+        stays = "the run stays here: no guest thread can step, the host idles"
+        return f"{'■':>{number_width}}  {stays}"
+    steps = cycle_steps(loop, length)
+    verb = "repeats" if loop + 1 == length else "repeat"
+    return (
+        f"{'↑':>{number_width}}  back to the state before step {loop + 1}: "
+        f"{steps} {verb} forever"
+    )
 
 
 def _cell(view: StepView) -> list[str]:

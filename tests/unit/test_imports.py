@@ -123,6 +123,7 @@ CORE = [
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
     "coverage",  # what the runs of a check never did
+    "liveness",  # fair cycles on the state graph: lassos
     "progress",  # what engines report while they run
     "result",  # verdicts and results
     "engines.explicit",
