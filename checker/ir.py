@@ -399,6 +399,16 @@ class ReallocInstr:
     span: Span = SPAN
 
 
+@dataclass(frozen=True, slots=True)
+class FenceInstr:
+    """`fence`: enabled once the thread's store buffer is empty (`memory tso`).
+    `implicit` marks the one a thread ends with, so that it finishes drained."""
+
+    next: int
+    span: Span = SPAN
+    implicit: bool = False
+
+
 Instr = (
     OpInstr
     | AssignInstr
@@ -407,6 +417,7 @@ Instr = (
     | BranchInstr
     | AtomicInstr
     | ReallocInstr
+    | FenceInstr
 )
 
 
@@ -472,6 +483,9 @@ class Expect:
 
 DEFAULT_BOUND = 100
 
+MemoryModel = Literal["sc", "tso"]
+MEMORY_MODELS: tuple[MemoryModel, ...] = ("sc", "tso")
+
 
 @dataclass(frozen=True, slots=True)
 class Spec:
@@ -487,6 +501,7 @@ class Spec:
     source: SourceFile = field(compare=False, repr=False)
     strict: bool = False
     """`check coverage`: a `safe` that leaves statements unreached fails."""
+    memory: MemoryModel = "sc"
 
     def page_index(self, name: str) -> int:
         return next(i for i, p in enumerate(self.pages) if p.name == name)

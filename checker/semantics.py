@@ -44,6 +44,8 @@ class ThreadVal(NamedTuple):
     pc: int
     status: int
     locals: tuple[ir.Value, ...]
+    # `memory tso`: the store buffer, oldest first, as (variable index + 1 or 0, value)
+    buffer: tuple[tuple[int, int], ...] = ()
 
 
 class GlobalState(NamedTuple):
@@ -119,6 +121,10 @@ class Semantics:
             out[ts.status] = tv.status
             for value, slot in zip(tv.locals, ts.locals, strict=True):
                 out[slot] = value
+            for (var, stored), (var_slot, stored_slot) in zip(
+                tv.buffer, ts.buffer, strict=True
+            ):
+                out[var_slot], out[stored_slot] = var, stored
         return tuple(out)
 
     def state_of(self, slots: Slots) -> GlobalState:
@@ -141,6 +147,7 @@ class Semantics:
                     int(slots[ts.pc]),
                     int(slots[ts.status]),
                     tuple(slots[s] for s in ts.locals),
+                    tuple((int(slots[e]), int(slots[v])) for e, v in ts.buffer),
                 )
                 for ts in L.threads
             ),

@@ -4,7 +4,8 @@ Stage: reporters. Input: a checked spec and a run (`Trace` or `Run`); output: na
 values, as text lines (`--trace full`) and as JSON objects (the trace's `state` and
 `changes`). A value is named as a slot is (`p0.state`, `p0.data`, `p0.valid`,
 `p0.warned`, `p0.FLAG`, `p0.frame` where the spec names frames, a shared variable by
-its name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`). A thread's `pc` is the line of
+its name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`, under `memory tso` `cpu0.buffer`, the
+buffered stores oldest first). A thread's `pc` is the line of
 the statement it runs next, or `end`.
 """
 
@@ -43,6 +44,9 @@ def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
         for (name, ty), local in zip(thread.locals, tv.locals, strict=True):
             shown = model.state_name(int(local)) if ty == "state" else local
             out[f"{thread.name}.{name}"] = shown
+        if tv.buffer:
+            stores = [f"{spec.vars[v - 1].name}:{x}" for v, x in tv.buffer if v]
+            out[f"{thread.name}.buffer"] = f"[{', '.join(stores)}]"
     return out
 
 

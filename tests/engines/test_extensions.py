@@ -1,6 +1,7 @@
 """The language extensions on small specs whose verdicts are derived by hand in their
 comments (`# verdict: ...`): whole-page and partial stores and a second kind of store
-(`stores/`), frame identities and reallocation (`frames/`). Both engines must give
+(`stores/`), frame identities and reallocation (`frames/`), store buffers and fences
+under `memory tso` (`tso/`). Both engines must give
 exactly that verdict, length and completeness.
 """
 
@@ -14,9 +15,11 @@ import pytest
 from checker.api import Options, check_file
 
 HERE = Path(__file__).parent
-SPECS = sorted((HERE / "stores" / "specs").glob("*.pg")) + sorted(
-    (HERE / "frames" / "specs").glob("*.pg")
-)
+SPECS = [
+    path
+    for kind in ("stores", "frames", "tso")
+    for path in sorted((HERE / kind / "specs").glob("*.pg"))
+]
 _VERDICT = re.compile(
     r"^# verdict: (?:safe, complete|violation (\S+) in (\d+) steps)$", re.M
 )
@@ -33,7 +36,7 @@ def derived(path: Path) -> tuple[object, ...]:
 
 
 def test_there_are_specs() -> None:
-    assert len(SPECS) >= 8
+    assert len(SPECS) >= 15
 
 
 @pytest.mark.parametrize("engine", ["explicit", "z3"])
