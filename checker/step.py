@@ -710,7 +710,7 @@ class _Executor:
     def _exec_op(
         self, path: _Path, thread: ir.Thread, instr: ir.OpInstr
     ) -> list[_Path]:
-        if instr.op.kind == "call":
+        if instr.op.kind == "call" and self._buffer():
             path.conds.append(self.drained(path))  # a call serialises (a fence)
         value = None if instr.value is None else self.evaluate(instr.value, path)
         ps = self.layout.pages[instr.page]
