@@ -107,7 +107,7 @@ def carry_block(fixed: list[Path], engine: str, jobs: int) -> str:
     """One row per fixed spec: the changes that bring a violation back."""
     rows = ["| spec | lines that carry the proof |", "|---|---|"]
     for path in fixed:
-        found = carry(path.relative_to(ROOT), Options(engine=engine), workers=jobs)
+        found = carry(path.relative_to(ROOT), Options(engine=engine), executor=jobs)
         if not found.original.safe:
             cell = f"not safe ({found.original.describe()})"
         elif found.by_construction:
