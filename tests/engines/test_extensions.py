@@ -13,6 +13,10 @@ from pathlib import Path
 import pytest
 
 from checker.api import Options, check_file
+from checker.load import load_spec
+from checker.replay import run_schedule, schedule_token
+from checker.report.states import state_values
+from checker.report.steps import describe_event
 
 HERE = Path(__file__).parent
 SPECS = [
@@ -46,3 +50,17 @@ def test_verdict_is_the_derived_one(path: Path, engine: str) -> None:
     length = r.trace.length if r.trace else None
     assert (str(r.verdict), r.prop, length, r.complete) == derived(path)
     assert r.expectation_met
+
+
+def test_store_buffer_trace_shows_drains_and_buffers() -> None:
+    """The litmus run: drains are steps of their thread, named `cpu0:drain` in a
+    schedule, and the full-state trace shows each buffer, oldest store first."""
+    spec = load_spec(HERE / "tso" / "specs" / "sb_tso.pg")
+    run = run_schedule(spec, "cpu0,cpu0,cpu1,cpu1," + ",".join(["cpu0:drain"] * 2))
+    assert [schedule_token(spec, s) for s in run.steps][4:] == ["cpu0:drain"] * 2
+    assert describe_event(spec, run.steps[4].events[0]) == "drain x = 1"
+    after_stores = state_values(spec, run.steps[3].state)
+    assert after_stores["cpu0.buffer"] == "[x:1, r1:0]"
+    assert after_stores["x"] == 0
+    drained = state_values(spec, run.steps[5].state)
+    assert (drained["x"], drained["r1"], drained["cpu0.buffer"]) == (1, 0, "[]")
