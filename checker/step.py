@@ -679,7 +679,7 @@ class _Executor:
             case ir.OpInstr():
                 return self._exec_op(path, thread, instr)
             case ir.FenceInstr(nxt):
-                path.conds.append(self.drained(path))
+                path.conds.append(self._drained(path))
                 path.events.append(EventTerms("fence", instr.span))
                 path.pc = nxt
                 return [path]
@@ -711,7 +711,7 @@ class _Executor:
         self, path: _Path, thread: ir.Thread, instr: ir.OpInstr
     ) -> list[_Path]:
         if instr.op.kind == "call" and self._buffer():
-            path.conds.append(self.drained(path))  # a call serialises (a fence)
+            path.conds.append(self._drained(path))  # a call serialises (a fence)
         value = None if instr.value is None else self.evaluate(instr.value, path)
         ps = self.layout.pages[instr.page]
         candidates = [
@@ -960,7 +960,7 @@ class _Executor:
             path.slots[entry] = T.ite(first, T.Lit(var + 1, "enum"), path.slots[entry])
             path.slots[stored] = T.ite(first, value, path.slots[stored])
 
-    def drained(self, path: _Path) -> Term:
+    def _drained(self, path: _Path) -> Term:
         """The thread's store buffer is empty (true without one)."""
         buffer = self._buffer()
         if not buffer:
