@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 from . import ir
 from . import syntax as ast
@@ -132,6 +133,8 @@ class _SpecChecker:
                 )
         for e in expects[1:]:
             self.errors.error(e.span, "`expect` is given twice")
+        memory = self._memory([i for i in items if isinstance(i, ast.MemoryDecl)])
+        threads = [_with_memory(t, memory, self.errors) for t in threads]
         if self.errors.items:
             return None
         return ir.Spec(
@@ -146,8 +149,26 @@ class _SpecChecker:
             expect,
             self.source,
             strict,
+            memory,
             liveness,
         )
+
+    def _memory(self, decls: Sequence[ast.MemoryDecl]) -> ir.MemoryModel:
+        for d in decls[1:]:
+            self.errors.error(d.span, "`memory` is given twice")
+        if not decls:
+            return "sc"
+        name = decls[0].model
+        for m in ir.MEMORY_MODELS:
+            if name.name == m:
+                return m
+        self.errors.error(
+            name.span,
+            f"unknown memory model {quote(name.name)}"
+            + suggest(name.name, ir.MEMORY_MODELS)
+            + "; the models are sc (the default) and tso",
+        )
+        return "sc"
 
     def _thread_names(self, threads: Sequence[ast.ThreadDecl]) -> None:
         names: dict[str, Span] = {}
@@ -303,3 +324,23 @@ class _SpecChecker:
                     if move not in moves:
                         moves.append(move)
         return tuple(moves)
+
+
+def _with_memory(
+    thread: ir.Thread, memory: ir.MemoryModel, errors: ErrorCollector
+) -> ir.Thread:
+    """Under `memory tso` a guest thread ends with an implicit fence, so that it
+    finishes only once its stores reached memory; under `sc` a `fence` is an error."""
+    if memory == "sc":
+        for instr in thread.instrs:
+            if isinstance(instr, ir.FenceInstr):
+                errors.error(
+                    instr.span,
+                    "`fence` orders a store buffer, and this spec has none:"
+                    " add `memory tso`",
+                )
+        return thread
+    if thread.is_host:
+        return thread
+    end = ir.FenceInstr(thread.end + 1, thread.span, implicit=True)
+    return replace(thread, instrs=(*thread.instrs, end))

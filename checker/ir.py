@@ -429,6 +429,16 @@ class TlbInstr:
     span: Span = SPAN
 
 
+@dataclass(frozen=True, slots=True)
+class FenceInstr:
+    """`fence`: enabled once the thread's store buffer is empty (`memory tso`).
+    `implicit` marks the one a thread ends with, so that it finishes drained."""
+
+    next: int
+    span: Span = SPAN
+    implicit: bool = False
+
+
 Instr = (
     OpInstr
     | AssignInstr
@@ -438,6 +448,7 @@ Instr = (
     | AtomicInstr
     | ReallocInstr
     | TlbInstr
+    | FenceInstr
 )
 
 
@@ -503,6 +514,9 @@ class Expect:
 
 DEFAULT_BOUND = 100
 
+MemoryModel = Literal["sc", "tso"]
+MEMORY_MODELS: tuple[MemoryModel, ...] = ("sc", "tso")
+
 
 @dataclass(frozen=True, slots=True)
 class Spec:
@@ -518,6 +532,7 @@ class Spec:
     source: SourceFile = field(compare=False, repr=False)
     strict: bool = False
     """`check coverage`: a `safe` that leaves statements unreached fails."""
+    memory: MemoryModel = "sc"
     liveness: Span | None = field(default=None, compare=False, repr=False)
     """Where `check terminates` is written; None: the spec checks no liveness."""
 

@@ -188,6 +188,20 @@ class ThreadLowering:
                     "while", c, pc + 1 if body else pc, nxt, s.span
                 )
                 self._emit_block(body, pc + 1, pc, in_atomic=in_atomic)
+            case ast.Fence():
+                if self.thread.is_host:
+                    self.errors.fatal(
+                        s.span,
+                        "a host thread has no store buffer to drain: `fence` is a"
+                        " guest CPU's",
+                    )
+                if in_atomic:
+                    self.errors.fatal(
+                        s.span,
+                        "`fence` is not allowed inside `atomic`: an atomic step's"
+                        " own stores are still buffered when it runs",
+                    )
+                self.code[pc] = ir.FenceInstr(nxt, s.span)
             case ast.Atomic(body):
                 if in_atomic:
                     self.errors.error(s.span, "`atomic` blocks do not nest")

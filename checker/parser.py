@@ -858,6 +858,9 @@ class _ToAst(Transformer[Token, ast.File]):
         prop = c[1] if len(c) > 1 else None
         return ast.ExpectDecl(verdict, prop, self._s(meta))  # type: ignore[arg-type]
 
+    def memory_decl(self, meta: Any, c: list[Any]) -> ast.MemoryDecl:
+        return ast.MemoryDecl(self._id(c[0]), self._s(meta))
+
     # -- statements
     def handler(self, meta: Any, c: list[Any]) -> tuple[ast.Stmt, ...]:
         return c[1]  # type: ignore[no-any-return]
@@ -890,6 +893,9 @@ class _ToAst(Transformer[Token, ast.File]):
 
     def atomic_stmt(self, meta: Any, c: list[Any]) -> ast.Atomic:
         return ast.Atomic(c[0], self._s(meta))
+
+    def fence_stmt(self, meta: Any, c: list[Any]) -> ast.Fence:
+        return ast.Fence(self._s(meta))
 
     # -- expressions
     def or_expr(self, meta: Any, c: list[Any]) -> ast.Expr:

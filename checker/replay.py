@@ -154,11 +154,14 @@ def split_schedule(schedule: str) -> list[str]:
 
 
 def schedule_token(spec: ir.Spec, step: Successor) -> str:
-    """How `--schedule` names a step: the actor, and its op for a page op."""
+    """How `--schedule` names a step: the actor, and its op for a page op; a drain
+    of a store buffer as `cpu0:drain` (a bare `cpu0` is its statement)."""
     actor = actor_name(spec, step.actor)
     main = step.events[0] if step.events else None
     if main is not None and main.page is not None:
         return f"{actor}:{main.kind}({spec.pages[main.page].name})"
+    if main is not None and main.kind == "drain":
+        return f"{actor}:drain"
     return actor
 
 

@@ -46,6 +46,8 @@ class ThreadVal(NamedTuple):
     status: int
     locals: tuple[ir.Value, ...]
     tlb: tuple[int, ...] = ()  # per page: 0, or the mapping + 1 it translates to
+    # `memory tso`: the store buffer, oldest first, as (variable index + 1 or 0, value)
+    buffer: tuple[tuple[int, int], ...] = ()
 
 
 class GlobalState(NamedTuple):
@@ -123,6 +125,10 @@ class Semantics:
                 out[slot] = value
             for held, slot in zip(tv.tlb, ts.tlb, strict=True):
                 out[slot] = held
+            for (var, stored), (var_slot, stored_slot) in zip(
+                tv.buffer, ts.buffer, strict=True
+            ):
+                out[var_slot], out[stored_slot] = var, stored
         return tuple(out)
 
     def state_of(self, slots: Slots) -> GlobalState:
@@ -147,6 +153,7 @@ class Semantics:
                     int(slots[ts.status]),
                     tuple(slots[s] for s in ts.locals),
                     tuple(int(slots[s]) for s in ts.tlb),
+                    tuple((int(slots[e]), int(slots[v])) for e, v in ts.buffer),
                 )
                 for ts in L.threads
             ),

@@ -65,6 +65,14 @@ class ThreadSlots:
     status: int
     locals: tuple[int, ...]
     tlb: tuple[int, ...] = ()  # a guest CPU's translation per page, in specs with them
+    # `memory tso`: the store buffer, oldest entry first, each entry the variable
+    # (0 for an empty entry, else the variable's index + 1) and the value stored
+    buffer: tuple[tuple[int, int], ...] = ()
+
+
+#: The entries of a guest CPU's store buffer under `memory tso`; a store to a full
+#: buffer waits for a drain (docs/language.md, "Store buffers and fences").
+BUFFER_SIZE = 2
 
 
 _SORT_OF_TYPE: dict[ir.ValueType, Sort] = {
@@ -122,6 +130,13 @@ class Layout:
                     for p in spec.pages
                     if tlb and not t.is_host
                 ),
+                tuple(
+                    (
+                        add(f"{t.name}.buffer{i}", "enum", len(spec.vars) + 1),
+                        add(f"{t.name}.buffer{i}.value", "int"),
+                    )
+                    for i in range(BUFFER_SIZE if buffered(spec, t) else 0)
+                ),
             )
             for t in spec.threads
         )
@@ -154,6 +169,11 @@ class Layout:
             values[ps.frame] = frame
         if ps.mapping is not None:
             values[ps.mapping] = mapping
+
+
+def buffered(spec: ir.Spec, thread: ir.Thread) -> bool:
+    """Whether `thread`'s stores to variables go through a store buffer."""
+    return spec.memory == "tso" and not thread.is_host
 
 
 def uses_frames(spec: ir.Spec) -> bool:
@@ -281,9 +301,10 @@ def _define(spec: ir.Spec) -> StepDefinition:
     for t, thread in enumerate(spec.threads):
         per_pc = []
         for pc in range(thread.end):
+            paths = executor.thread_paths(t, pc) + executor.drain_paths(t, pc)
             here = [
                 _move(len(moves) + k, t, pc, path, layout, executor.reads)
-                for k, path in enumerate(executor.thread_paths(t, pc))
+                for k, path in enumerate(paths)
             ]
             moves += here
             per_pc.append(tuple(here))
@@ -295,6 +316,7 @@ def _define(spec: ir.Spec) -> StepDefinition:
             moves.append(move)
             host.append(move)
     identity = _Path.start(executor.reads)
+    executor.as_host()  # a `never` sees memory, not a thread's buffered stores
     nevers = tuple(
         (
             executor.expr(n.cond, identity, None, None),
@@ -561,7 +583,7 @@ class _Executor:
             case ir.LocalRef(slot):
                 return path.slots[L.threads[self._t].locals[slot]]
             case ir.VarRef(index):
-                return path.slots[L.vars[index]]
+                return self._load(path, index)
             case ir.StateOf(page):
                 if tells is not None:
                     tells.append((page, when if when is not None else T.TRUE))
@@ -685,6 +707,11 @@ class _Executor:
                 return [path, other]
             case ir.OpInstr():
                 return self._exec_op(path, thread, instr)
+            case ir.FenceInstr(nxt):
+                path.conds.append(self._drained(path))
+                path.events.append(EventTerms("fence", instr.span))
+                path.pc = nxt
+                return [path]
             case ir.ReallocInstr(page, nxt):
                 slot = self._frame_slot(page)
                 frame = T.arith("+", path.slots[slot], T.Lit(1, "int"))
@@ -747,6 +774,8 @@ class _Executor:
     def _exec_op(
         self, path: _Path, thread: ir.Thread, instr: ir.OpInstr
     ) -> list[_Path]:
+        if instr.op.kind == "call" and self._buffer():
+            path.conds.append(self._drained(path))  # a call serialises (a fence)
         value = None if instr.value is None else self.evaluate(instr.value, path)
         ps = self.layout.pages[instr.page]
         candidates = [
@@ -795,7 +824,7 @@ class _Executor:
     def host_paths(self, move: ir.HostMove) -> list[_Path]:
         """One path per transition of an asynchronous host action, in the order of the
         first parameter values (0 before 1) under which each transition matches."""
-        self._thread, self._t = None, HOST
+        self.as_host()
         op = self.model.op(move.op)
         order: list[tuple[ir.Transition, tuple[tuple[str, int], ...]]] = []
         for values in itertools.product((0, 1), repeat=len(op.params)):
@@ -961,8 +990,74 @@ class _Executor:
     def _store(self, path: _Path, target: ir.Target, value: Term) -> None:
         if isinstance(target, ir.LocalTarget):
             path.slots[self.layout.threads[self._t].locals[target.slot]] = value
+        elif self._buffer():
+            self._enqueue(path, target.index, value)
         else:
             path.slots[self.layout.vars[target.index]] = value
+
+    # -- store buffers (`memory tso`)
+    def as_host(self) -> None:
+        """Evaluate from now on as the host: no thread, no locals, no buffer."""
+        self._thread, self._t = None, HOST
+
+    def _buffer(self) -> tuple[tuple[int, int], ...]:
+        """The running guest thread's store buffer; empty without one."""
+        if self._t == HOST:
+            return ()
+        return self.layout.threads[self._t].buffer
+
+    def _load(self, path: _Path, var: int) -> Term:
+        """A variable as the thread sees it: its newest buffered store, else memory."""
+        value = path.slots[self.layout.vars[var]]
+        for entry, stored in self._buffer():
+            holds = T.eq(path.slots[entry], T.Lit(var + 1, "enum"))
+            value = T.ite(holds, path.slots[stored], value)
+        return value
+
+    def _enqueue(self, path: _Path, var: int, value: Term) -> None:
+        """The store goes to the first free entry; while none is free it waits."""
+        buffer = self._buffer()
+        empty = [T.eq(path.slots[e], T.Lit(0, "enum")) for e, _ in buffer]
+        path.conds.append(empty[-1])
+        for i, (entry, stored) in enumerate(buffer):
+            first = empty[i] if i == 0 else T.and_(empty[i], T.not_(empty[i - 1]))
+            path.slots[entry] = T.ite(first, T.Lit(var + 1, "enum"), path.slots[entry])
+            path.slots[stored] = T.ite(first, value, path.slots[stored])
+
+    def _drained(self, path: _Path) -> Term:
+        """The thread's store buffer is empty (true without one)."""
+        buffer = self._buffer()
+        if not buffer:
+            return T.TRUE
+        return T.eq(path.slots[buffer[0][0]], T.Lit(0, "enum"))
+
+    def drain_paths(self, t: int, pc: int) -> list[_Path]:
+        """Thread `t`'s oldest buffered store reaching memory, one path per variable:
+        a step of its own, taken at any counter while the thread runs."""
+        self._thread, self._t = self.spec.threads[t], t
+        buffer = self._buffer()
+        if not buffer:
+            return []
+        out = []
+        for var, slot in enumerate(self.layout.vars):
+            path = _Path.start(self.reads, pc)
+            (entry, stored), rest = buffer[0], buffer[1:]
+            path.conds.append(T.eq(self.reads[entry], T.Lit(var + 1, "enum")))
+            path.slots[slot] = self.reads[stored]
+            for (e, v), (next_e, next_v) in zip(buffer, rest, strict=False):
+                path.slots[e], path.slots[v] = self.reads[next_e], self.reads[next_v]
+            last_e, last_v = buffer[-1]
+            path.slots[last_e], path.slots[last_v] = T.Lit(0, "enum"), T.Lit(0, "int")
+            path.events.append(
+                EventTerms(
+                    "drain",
+                    None,
+                    target=self.spec.vars[var].name,
+                    assigned=self.reads[stored],
+                )
+            )
+            out.append(path)
+        return out
 
 
 def _feasible(path: _Path) -> bool:

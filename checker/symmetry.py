@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 from . import ir
 from .packed import PackedStep
+from .step import ThreadSlots
 
 
 def symmetric_groups(spec: ir.Spec) -> tuple[tuple[int, ...], ...]:
@@ -35,6 +36,12 @@ def symmetric_groups(spec: ir.Spec) -> tuple[tuple[int, ...], ...]:
 Canonical = Callable[[int], int]
 
 
+def _block(ts: ThreadSlots) -> tuple[int, ...]:
+    """A thread's own slots: counter, status, locals, translations, store buffer."""
+    buffer = (s for entry in ts.buffer for s in entry)
+    return (ts.pc, ts.status, *ts.locals, *ts.tlb, *buffer)
+
+
 def canonicalizer(packed: PackedStep) -> Canonical | None:
     """A function from a packed state to its orbit's representative, or None when the
     spec has no symmetric threads (or their slots are not laid out as blocks)."""
@@ -45,10 +52,7 @@ def canonicalizer(packed: PackedStep) -> Canonical | None:
         for t in group:
             ts = layout.threads[t]
             fields = sorted(
-                (
-                    packed.fields[slot]
-                    for slot in (ts.pc, ts.status, *ts.locals, *ts.tlb)
-                ),
+                (packed.fields[slot] for slot in _block(ts)),
                 key=lambda f: f.offset,
             )
             start = fields[0].offset

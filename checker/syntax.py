@@ -300,7 +300,14 @@ class Atomic:
     span: Span = SPAN
 
 
-Stmt = ExprStmt | Assign | Assert | Await | If | While | Atomic
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """`fence`: waits until the thread's store buffer has drained (`memory tso`)."""
+
+    span: Span = SPAN
+
+
+Stmt = ExprStmt | Assign | Assert | Await | If | While | Atomic | Fence
 
 
 # --------------------------------------------------------------------------- specs
@@ -383,6 +390,14 @@ class ExpectDecl:
     span: Span = SPAN
 
 
+@dataclass(frozen=True, slots=True)
+class MemoryDecl:
+    """`memory tso`: the spec's memory model (sequential consistency without one)."""
+
+    model: Ident
+    span: Span = SPAN
+
+
 ModelItem = ModelHeader | GuestDecl | HostDecl | FlagDecl | OpDecl | TransitionDecl
 SpecItem = (
     UseDecl
@@ -395,6 +410,7 @@ SpecItem = (
     | PropertyList
     | BoundDecl
     | ExpectDecl
+    | MemoryDecl
 )
 Item = ModelItem | SpecItem
 
@@ -423,6 +439,7 @@ _ITEM_WORDS: dict[type, str] = {
     PropertyList: "`check`/`ignore`",
     BoundDecl: "`bound`",
     ExpectDecl: "`expect`",
+    MemoryDecl: "`memory`",
     ModelHeader: "`model`",
     GuestDecl: "`guest`",
     HostDecl: "a `host` states line",

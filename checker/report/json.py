@@ -78,6 +78,9 @@ def _event_json(spec: ir.Spec, e: Event) -> dict[str, Any]:
         if e.kind == "assign":
             out["target"] = e.target
             out["value"] = _value(spec, e)
+        elif e.kind == "drain":
+            out["target"] = e.target
+            out["value"] = e.assigned
         elif e.kind in ("assert", "await", "if", "while"):
             out["condition"] = e.result
         return out

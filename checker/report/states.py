@@ -5,8 +5,9 @@ values, as text lines (`--trace full`) and as JSON objects (the trace's `state` 
 `changes`). A value is named as a slot is (`p0.state`, `p0.data`, `p0.valid`,
 `p0.warned`, `p0.FLAG`, `p0.frame` where the spec names frames, `p0.mapping` and a
 guest thread's `cpu0.tlb.p0` where it names translations, a shared variable by its
-name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`). A thread's `pc` is the line of the
-statement it runs next, or `end`.
+name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`, under `memory tso` `cpu0.buffer`, the
+buffered stores oldest first). A thread's `pc` is the line of the statement it runs
+next, or `end`.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
         if tv.tlb:
             for page, held in zip(spec.pages, tv.tlb, strict=True):
                 out[f"{thread.name}.tlb.{page.name}"] = held - 1 if held else "none"
+        if tv.buffer:
+            stores = [f"{spec.vars[v - 1].name}:{x}" for v, x in tv.buffer if v]
+            out[f"{thread.name}.buffer"] = f"[{', '.join(stores)}]"
     return out
 
 

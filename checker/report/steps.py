@@ -123,6 +123,8 @@ def describe_event(spec: ir.Spec, e: Event) -> str:
         return f"{e.target} = {_value_text(spec, e.assigned, kind)}"
     if e.kind == "await":
         return f"await {source_text(spec, e)}"
+    if e.kind == "drain":
+        return f"drain {e.target} = {e.assigned}"
     if e.kind in ("assert", "if", "while"):
         condition = source_text(spec, e)
         return f"{e.kind} {condition} → {_value_text(spec, e.result, 'bool')}"

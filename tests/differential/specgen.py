@@ -197,6 +197,7 @@ class _Scope:
     pages: tuple[str, ...]
     vars: tuple[str, ...]
     host: bool = False
+    tso: bool = False  # `memory tso`: guest threads may `fence`
     read: set[str] = field(default_factory=set)
     assigned: set[str] = field(default_factory=set)
 
@@ -314,11 +315,15 @@ def _stmt(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
     kinds = ["op", "op", "op", "assign", "assert", "if"]  # page ops matter most
     if not atomic:
         kinds += ["await", "while", "atomic"]
+        if scope.tso and not scope.host:
+            kinds.append("fence")
     if depth >= MAX_DEPTH:
         kinds = [k for k in kinds if k not in ("if", "while", "atomic")]
     kind = draw(st.sampled_from(kinds))
     if kind == "op":
         return _page_op(draw, scope, depth, atomic=atomic)
+    if kind == "fence":
+        return "fence"
     if kind == "assign":
         target = draw(st.sampled_from([*scope.vars, "t"]))
         if target == "t":
@@ -364,7 +369,8 @@ def _thread(draw: Draw, scope: _Scope, header: str) -> str:
 
 @st.composite
 def specs(draw: Draw, model: Model) -> str:
-    """A spec that uses `model`: 1-3 pages, 0-2 vars, 1-3 threads, host, properties."""
+    """A spec that uses `model`: 1-3 pages, 0-2 vars, 1-3 threads, host, properties,
+    and a third of the time `memory tso` (store buffers, `fence`)."""
     pages = tuple(f"p{k}" for k in range(draw(st.integers(1, 3))))
     vars_ = tuple(f"v{k}" for k in range(draw(st.integers(0, 2))))
     lines = ["use gen"]
@@ -408,9 +414,14 @@ def specs(draw: Draw, model: Model) -> str:
     if ignores:
         lines.append("ignore " + ", ".join(ignores))
     lines.append(f"bound {draw(st.integers(1, 8))}")
+    tso = draw(st.sampled_from([False, False, True]))
+    if tso:
+        lines.append("memory tso")
 
     for k in range(draw(st.integers(1, 3))):
-        lines.append(_thread(draw, _Scope(model, pages, vars_), f"thread t{k}"))
+        lines.append(
+            _thread(draw, _Scope(model, pages, vars_, tso=tso), f"thread t{k}")
+        )
     if draw(st.booleans()):
         host_scope = _Scope(model, pages, vars_, host=True)
         lines.append(_thread(draw, host_scope, "host thread h"))

@@ -19,7 +19,17 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, note, reject, settings
+from hypothesis import (
+    HealthCheck,
+    Phase,
+    assume,
+    event,
+    find,
+    given,
+    note,
+    reject,
+    settings,
+)
 from hypothesis import strategies as st
 
 from checker import ir
@@ -203,3 +213,25 @@ def test_generator_writes_checkable_specs(case: Generated) -> None:
     """Every generated spec gets through the checker, so `assume` above rarely rejects."""
     note(str(case))
     load_case(case, None)
+
+
+def test_generator_writes_store_buffers() -> None:
+    """The generator reaches `memory tso` with a `fence`, so the engines are compared on
+    store buffers and drains too."""
+    case = find(
+        cases(),
+        lambda c: "memory tso" in c.spec and "fence" in c.spec,
+        settings=settings(
+            database=None,
+            phases=[Phase.generate],
+            derandomize=True,
+            max_examples=2000,
+        ),
+    )
+    spec = load_case(case, None)
+    assert spec.memory == "tso"
+    assert any(
+        isinstance(i, ir.FenceInstr) and not i.implicit
+        for t in spec.threads
+        for i in t.instrs
+    )

@@ -147,6 +147,18 @@ UNDONE: list[tuple[str, str, list[tuple[str, str]], str]] = [
         ],
         "assertion",
     ),
+    (
+        "madv_free_gup_fast_fixed.pg",
+        "reclaim's smp_mb() after clearing the pte",
+        [("  fence                            # smp_mb()\n", "")],
+        "never",
+    ),
+    (
+        "madv_free_gup_fast_fixed.pg",
+        "GUP-fast's fully ordered refcount increment",
+        [("  fence                            # a fully ordered atomic", "  #")],
+        "never",
+    ),
 ]
 
 

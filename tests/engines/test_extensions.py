@@ -1,7 +1,8 @@
 """The language extensions on small specs whose verdicts are derived by hand in their
 comments (`# verdict: ...`): whole-page and partial stores and a second kind of store
 (`stores/`), frame identities and reallocation (`frames/`), translations and purges
-(`tlb/`). Both engines must give exactly that verdict, length and completeness.
+(`tlb/`), store buffers and fences under `memory tso` (`tso/`). Both engines must
+give exactly that verdict, length and completeness.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import pytest
 from checker.api import Options, check_file
 from checker.load import load_spec
 from checker.packed import PackedStep
+from checker.replay import run_schedule, schedule_token
+from checker.report.states import state_values
+from checker.report.steps import describe_event
 from checker.step import Layout, define
 from checker.symmetry import canonicalizer
 from tests.engines.test_symmetry import summary
@@ -22,7 +26,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 SPECS = [
     path
-    for kind in ("stores", "frames", "tlb")
+    for kind in ("stores", "frames", "tlb", "tso")
     for path in sorted((HERE / kind / "specs").glob("*.pg"))
 ]
 _VERDICT = re.compile(
@@ -41,7 +45,7 @@ def derived(path: Path) -> tuple[object, ...]:
 
 
 def test_there_are_specs() -> None:
-    assert len(SPECS) >= 12
+    assert len(SPECS) >= 19
 
 
 @pytest.mark.parametrize("engine", ["explicit", "z3"])
@@ -115,3 +119,17 @@ def test_symmetric_cpus_swap_their_translations(two_cpus: Path) -> None:
     assert reduced[4] < full[4]  # type: ignore[operator]
     # one CPU translates and says so, the host's await and move, that CPU's check
     assert full[2] == 5
+
+
+def test_store_buffer_trace_shows_drains_and_buffers() -> None:
+    """The litmus run: drains are steps of their thread, named `cpu0:drain` in a
+    schedule, and the full-state trace shows each buffer, oldest store first."""
+    spec = load_spec(HERE / "tso" / "specs" / "sb_tso.pg")
+    run = run_schedule(spec, "cpu0,cpu0,cpu1,cpu1," + ",".join(["cpu0:drain"] * 2))
+    assert [schedule_token(spec, s) for s in run.steps][4:] == ["cpu0:drain"] * 2
+    assert describe_event(spec, run.steps[4].events[0]) == "drain x = 1"
+    after_stores = state_values(spec, run.steps[3].state)
+    assert after_stores["cpu0.buffer"] == "[x:1, r1:0]"
+    assert after_stores["x"] == 0
+    drained = state_values(spec, run.steps[5].state)
+    assert (drained["x"], drained["r1"], drained["cpu0.buffer"]) == (1, 0, "[]")
