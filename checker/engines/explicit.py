@@ -580,17 +580,6 @@ def _reduced(
             f"not used: a shortest run may need up to {longest} steps, "
             f"more than the bound {bound}"
         )
-    return _reduced_search(sem, packed, bound, deadline, memory_mb, progress)
-
-
-def _reduced_search(
-    sem: Semantics,
-    packed: PackedStep,
-    bound: int,
-    deadline: float,
-    memory_mb: int | None,
-    progress: Progress | None,
-) -> EngineOutcome | str:
     spec = sem.spec
     stubborn = Stubborn(sem.definition, packed.thread_calls, packed.page_calls)
     expand, control, candidates = packed.expand, packed.control, stubborn.candidates
