@@ -343,16 +343,12 @@ def run_bound(d: StepDefinition) -> int | None:
     else None.
 
     A thread makes at most as many steps as its longest path of counters (`L`). The
-    host moves on page p change only p's slots; between two moves of threads that
-    touch them (write a slot those host moves read or write, or read one they write)
-    they form a path in the graph of p's values under its host moves, at most `H_p`
-    long when that graph has no cycle (self-loops, host moves that change nothing,
-    left out). So a run none of whose steps is such a self-loop has at most
-    `sum L + sum_p H_p * (1 + sum_t W_tp)` steps, `W_tp` the most moves touching p
-    on a path of thread t: the state graph has no cycles but self-loops, and every
-    reachable state is reached within that many steps. When this is within the
-    bound, the full graph closes within the bound exactly when it has no violation:
-    `complete` needs no full search.
+    host moves on page p change only p's slots, so a run none of whose steps is a
+    self-loop (a host move that changes nothing) makes at most `sum L + sum_p H_p`
+    steps, `H_p` the most host moves on p in any run (`_host_steps`): the state graph
+    has no cycles but self-loops, and every reachable state is reached within that
+    many steps. When this is within the bound, the full graph closes within the bound
+    exactly when it has no violation: `complete` needs no full search.
     """
     page_prints: dict[int, Footprint] = {}
     page_moves: dict[int, list[Move]] = {}
@@ -360,35 +356,282 @@ def run_bound(d: StepDefinition) -> int | None:
         p = host_page(m)
         page_prints[p] = page_prints.get(p, NOTHING) | footprint(d, m)
         page_moves.setdefault(p, []).append(m)
-    heights: dict[int, int] = {}
-    for p, moves in page_moves.items():
-        h = _host_height(d, moves, page_prints[p])
-        if h is None:
-            return None
-        heights[p] = h
     total = 0
-    touches = dict.fromkeys(heights, 0)
     for t in range(len(d.by_pc)):
         longest = _longest(d, t, lambda m: 1)
         if longest is None:
             return None
         total += longest
-        for p, fp in page_prints.items():
-            if heights[p] == 0:
+    for p, moves in page_moves.items():
+        steps = _host_steps(d, moves, page_prints[p])
+        if steps is None:
+            return None
+        total += steps
+    return total
+
+
+def _host_steps(d: StepDefinition, moves: list[Move], fp: Footprint) -> int | None:
+    """The most host moves on one page (`moves`, footprint `fp`) that change the
+    state in a run; None when they can cycle on their own.
+
+    Exactly, where it is small enough: the heaviest path of the page's *abstract
+    run graph* (`_PageRuns`), which follows the page's slots and the counters of the
+    threads that write them, so that it counts only host moves that the threads'
+    own updates of the page leave possible. Else an estimate from the page's height
+    `H` alone: between two moves of threads that touch the page (write a slot the
+    host moves read or write, or read one they write) the host moves form a path in
+    the graph of the page's values, so at most `H * (1 + sum_t W_t)` of them, `W_t`
+    the most touching moves on a path of thread t.
+    """
+    graph = _PageRuns.build(d, moves, fp)
+    steps = None if graph is None else graph.heaviest()
+    if steps is not None:
+        return steps
+    height = _host_height(d, moves, fp)
+    if height is None:
+        return None
+    touches = 0
+    slots = fp.reads | fp.writes
+    for t in range(len(d.by_pc)):
+
+        def touch(m: Move) -> int:
+            own = footprint(d, m)
+            return int(bool(own.writes & slots or own.reads & fp.writes))
+
+        w = _longest(d, t, touch)
+        assert w is not None
+        touches += w
+    return height * (1 + touches)
+
+
+#: Beyond this many nodes the abstract run graph of a page is not built.
+MAX_RUN_NODES = 200_000
+
+_Node = tuple[tuple[ir.Value, ...], tuple[int, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Effect:
+    """A thread move as the page sees it: its condition when that reads only the
+    page's slots (else None: it may be enabled), the counters it may lead to (`_Jumps`),
+    and per updated page slot its term, or None when any value is possible."""
+
+    condition: T.Term | None
+    to: tuple[int, ...]
+    updates: tuple[tuple[int, T.Term | None], ...]
+
+
+class _PageRuns:
+    """The runs of one page's slots as its host moves and the threads that write
+    those slots see them. A node is the page's slot values and, for each such thread,
+    a counter at which it has a move that writes the page's slots or tests them (past
+    its last counter: finished); the thread's other moves are passed over. A thread
+    move goes from its counter to the next such counters with its updates of the
+    page's slots; it is taken as possible whenever its condition reads a slot outside
+    the page, and an update whose value depends on such a slot may give any value. A
+    host move that changes the page's slots weighs 1. Every run of the spec,
+    restricted to these slots and counters, is a path here, so the heaviest path
+    bounds the host moves on the page in a run. Threads must not loop."""
+
+    def __init__(
+        self,
+        d: StepDefinition,
+        host: Sequence[Move],
+        slots: tuple[int, ...],
+        domains: tuple[Sequence[ir.Value], ...],
+    ) -> None:
+        self.d = d
+        self.host = tuple(host)
+        self.slots = slots
+        self.domains = domains
+        position = {slot: k for k, slot in enumerate(slots)}
+        page = set(slots)
+
+        def relevant(m: Move) -> bool:
+            return bool(
+                T.reads_of(m.condition) & page
+                or any(slot in page for slot, _ in m.updates)
+            )
+
+        self.threads = tuple(
+            t
+            for t, per_pc in enumerate(d.by_pc)
+            if any(slot in page for ms in per_pc for m in ms for slot, _ in m.updates)
+        )
+        self.starts: list[tuple[int, ...]] = []
+        self.effects: list[dict[int, list[_Effect]]] = []
+        for t in self.threads:
+            per_pc = d.by_pc[t]
+            jumps = _Jumps(d, t, relevant)
+            self.starts.append(jumps.targets(d.spec.threads[t].entry))
+            rows: dict[int, list[_Effect]] = {}
+            for pc, moves in enumerate(per_pc):
+                if not jumps.stops(pc):
+                    continue
+                rows[pc] = [
+                    _Effect(
+                        m.condition if T.reads_of(m.condition) <= page else None,
+                        jumps.targets(_next_pcs(d, m)),
+                        tuple(
+                            (
+                                position[slot],
+                                term if T.reads_of(term) <= page else None,
+                            )
+                            for slot, term in m.updates
+                            if slot in page
+                        ),
+                    )
+                    for m in moves
+                    if m.violation is None
+                ]
+            self.effects.append(rows)
+
+    @staticmethod
+    def build(
+        d: StepDefinition, host: Sequence[Move], fp: Footprint
+    ) -> _PageRuns | None:
+        """None when a slot of the page has no finite domain."""
+        slots = tuple(sorted(fp.reads | fp.writes))
+        domains = []
+        for slot in slots:
+            dom = _domain(d, slot)
+            if dom is None:
+                return None
+            domains.append(dom)
+        return _PageRuns(d, host, slots, tuple(domains))
+
+    def _values(self, vals: tuple[ir.Value, ...]) -> list[ir.Value]:
+        values = list(self.d.initial)
+        for slot, v in zip(self.slots, vals, strict=True):
+            values[slot] = v
+        return values
+
+    def successors(self, node: _Node) -> list[tuple[int, _Node]]:
+        vals, pcs = node
+        values = self._values(vals)
+        out: list[tuple[int, _Node]] = []
+        for m in self.host:
+            if not T.evaluate(m.condition, values):
                 continue
-            writes = fp.writes
-            slots = fp.reads | fp.writes
+            new = list(vals)
+            for slot, term in m.updates:
+                new[self.slots.index(slot)] = T.evaluate(term, values)
+            if tuple(new) != vals:
+                out.append((1, (tuple(new), pcs)))
+        for k, pc in enumerate(pcs):
+            for e in self.effects[k].get(pc, ()):
+                if e.condition is not None and not T.evaluate(e.condition, values):
+                    continue
+                choices: list[Sequence[tuple[int, ir.Value]]] = [
+                    [(i, T.evaluate(term, values))]
+                    if term is not None
+                    else [(i, v) for v in self.domains[i]]
+                    for i, term in e.updates
+                ]
+                for chosen in itertools.product(*choices):
+                    new = list(vals)
+                    for i, v in chosen:
+                        new[i] = v
+                    for to in e.to:
+                        out.append((0, (tuple(new), (*pcs[:k], to, *pcs[k + 1 :]))))
+        return out
 
-            def touch(
-                m: Move, writes: frozenset[int] = writes, slots: frozenset[int] = slots
-            ) -> int:
-                own = footprint(d, m)
-                return int(bool(own.writes & slots or own.reads & writes))
+    def heaviest(self) -> int | None:
+        """The most host moves on a path from the initial node; None on a cycle or
+        when the graph grows beyond `MAX_RUN_NODES`."""
+        vals = tuple(self.d.initial[s] for s in self.slots)
+        memo: dict[_Node, int] = {}
+        best = 0
+        for pcs in itertools.product(*self.starts):
+            found = self._heaviest((vals, pcs), memo)
+            if found is None:
+                return None
+            best = max(best, found)
+        return best
 
-            w = _longest(d, t, touch)
-            assert w is not None
-            touches[p] += w
-    return total + sum(h * (1 + touches[p]) for p, h in heights.items())
+    def _heaviest(self, start: _Node, memo: dict[_Node, int]) -> int | None:
+        if start in memo:
+            return memo[start]
+        on_path = {start}
+        stack = [_Frame(start, self.successors(start))]
+        while stack:
+            frame = stack[-1]
+            if frame.next < len(frame.edges):
+                weight, nxt = frame.edges[frame.next]
+                frame.next += 1
+                if nxt in memo:
+                    frame.best = max(frame.best, weight + memo[nxt])
+                    continue
+                if nxt in on_path or len(memo) >= MAX_RUN_NODES:
+                    return None
+                on_path.add(nxt)
+                stack.append(_Frame(nxt, self.successors(nxt)))
+                continue
+            stack.pop()
+            on_path.discard(frame.node)
+            memo[frame.node] = frame.best
+            if stack:
+                parent = stack[-1]
+                weight = parent.edges[parent.next - 1][0]
+                parent.best = max(parent.best, weight + frame.best)
+        return memo[start]
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A node on the depth-first path of `_PageRuns.heaviest`."""
+
+    node: _Node
+    edges: list[tuple[int, _Node]]
+    next: int = 0
+    best: int = 0
+
+
+class _Jumps:
+    """Where a thread goes when the moves that `relevant` rejects are passed over:
+    from a counter, the counters with a relevant move (or none at all) that paths
+    of other moves lead to, and `len(per_pc)` for a thread that finishes."""
+
+    def __init__(
+        self, d: StepDefinition, t: int, relevant: Callable[[Move], bool]
+    ) -> None:
+        self.d = d
+        self.per_pc = d.by_pc[t]
+        self.relevant = relevant
+        self.memo: dict[int, tuple[int, ...]] = {}
+
+    def stops(self, pc: int) -> bool:
+        moves = self.per_pc[pc]
+        return not moves or any(self.relevant(m) for m in moves)
+
+    def targets(self, pc: int | None) -> tuple[int, ...]:
+        end = len(self.per_pc)
+        if pc is None or pc >= end:
+            return (end,)
+        if pc in self.memo:
+            return self.memo[pc]
+        if self.stops(pc):
+            out: tuple[int, ...] = (pc,)
+        else:
+            found: set[int] = set()
+            for m in self.per_pc[pc]:
+                if m.violation is None:
+                    found.update(self.targets(_next_pcs(self.d, m)))
+            out = tuple(sorted(found))
+        self.memo[pc] = out
+        return out
+
+
+def _domain(d: StepDefinition, slot: int) -> Sequence[ir.Value] | None:
+    """Every value of a slot, or None for an integer."""
+    s = d.layout.slots[slot]
+    if s.sort == "bool":
+        return (False, True)
+    if s.sort == "result":
+        return ("ok", "fail")
+    if s.sort == "enum":
+        return range(s.size)
+    return None
 
 
 def _longest(d: StepDefinition, t: int, weight: Callable[[Move], int]) -> int | None:
@@ -441,15 +684,10 @@ def _host_height(d: StepDefinition, moves: list[Move], fp: Footprint) -> int | N
     slots = sorted(fp.reads | fp.writes)
     domains: list[Sequence[ir.Value]] = []
     for slot in slots:
-        s = d.layout.slots[slot]
-        if s.sort == "bool":
-            domains.append((False, True))
-        elif s.sort == "result":
-            domains.append(("ok", "fail"))
-        elif s.sort == "enum":
-            domains.append(range(s.size))
-        else:
+        dom = _domain(d, slot)
+        if dom is None:
             return None
+        domains.append(dom)
     size = 1
     for dom in domains:
         size *= len(dom)

@@ -16,6 +16,7 @@ from hypothesis import given, note, settings
 from benchmarks.families import spec_text
 from checker import ir
 from checker.load import load_spec
+from checker.packed import compiled
 from checker.reduction import components, run_bound
 from checker.result import EngineOutcome, Verdict, expectation_met
 from checker.step import define
@@ -139,6 +140,72 @@ def test_run_bound_covers_the_threads_and_the_host(tmp_path: Path) -> None:
         tmp_path, "page a : Sr = 1\nthread cpu { while true { r = read(a) } }\n"
     )
     assert run_bound(define(looping)) is None
+
+
+def longest_run(spec: ir.Spec, limit: int = 20_000) -> int | None:
+    """The most steps of a run of `spec` none of whose steps is a self-loop, on its
+    compiled step function; None when the graph has a longer cycle (so no run bound
+    holds) or more than `limit` states."""
+    d = define(spec)
+    packed = compiled(d, spec.bound + 1)
+    memo: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def go(s: int) -> int | None:
+        if s in memo:
+            return memo[s]
+        if s in on_path or len(memo) > limit:
+            return None
+        on_path.add(s)
+        out: list[int] = []
+        packed.expand(s, out, [])
+        best = 0
+        for t in out:
+            if t == s:
+                continue
+            rest = go(t)
+            if rest is None:
+                return None
+            best = max(best, 1 + rest)
+        on_path.discard(s)
+        memo[s] = best
+        return best
+
+    return go(packed.pack(d.initial))
+
+
+def _checked_run_bound(spec: ir.Spec) -> None:
+    bound = run_bound(define(spec))
+    if bound is None:
+        return
+    longest = longest_run(spec)
+    if longest is not None:
+        assert longest <= bound, spec.source.text
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_run_of_a_shipped_spec_exceeds_its_run_bound(path: Path) -> None:
+    _checked_run_bound(load_spec(path))
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(case=cases())
+def test_no_run_of_a_generated_spec_exceeds_its_run_bound(case: Generated) -> None:
+    note(str(case))
+    _checked_run_bound(load_case(case, None))
+
+
+def test_the_run_bound_follows_the_page_through_the_threads(tmp_path: Path) -> None:
+    """A page the thread makes stable and writes can be swapped once after each
+    access (Sr -> Sp; the access brings it back), never while it is unused and
+    empty: two host steps, where counting one after every touching move gives
+    four."""
+    spec = _spec(
+        tmp_path,
+        "page a : Uz\nthread cpu {\n  set_stable(a)\n  write(a, 1)\n  r = read(a)\n}\n",
+    )
+    assert run_bound(define(spec)) == 3 + 2
+    assert longest_run(spec) == 3 + 2
 
 
 def _family(tmp_path: Path, family: str, n: int) -> ir.Spec:
