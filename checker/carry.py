@@ -37,8 +37,8 @@ from .executor import Executor, ProgressBar
 from .exit import ExitStatus
 from .explore import Block, Slot, get_block, set_block, statements, threads
 from .files import read_source
-from .load import ModelFile, read_used_model
 from .load import check_parsed_spec as check_tree
+from .load import read_used_model
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile
@@ -46,8 +46,8 @@ from .sweep import (
     ERROR,
     SCHEMA_VERSION,
     Outcome,
+    VariantJob,
     check_variant,
-    failed_outcome,
     print_json,
     render_table,
     run_jobs,
@@ -230,25 +230,13 @@ def _names(e: ast.Expr) -> set[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class CarryJob:
-    """Check the spec `text` with one change made."""
+class Made:
+    """The edit of one job: `change` made."""
 
-    name: str
-    path: str | None
-    text: str
-    model: ModelFile
     change: Change
-    options: api.Options
 
-    def run(self) -> Outcome:
-        source = SourceFile(
-            self.name, self.text, Path(self.path) if self.path else None
-        )
-        tree = changed(without_expect(parse(source)), self.change)
-        return check_variant(tree, source, self.options, self.model)
-
-    def failed(self, reason: str) -> Outcome:
-        return failed_outcome(reason)
+    def __call__(self, tree: ast.File) -> ast.File:
+        return changed(tree, self.change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +279,8 @@ def carry(
     original = check_variant(without_expect(tree), source, quiet, model)
     found = changes(tree, source) if original.safe else []
     jobs = [
-        CarryJob(source.name, str(path), source.text, model, c, quiet) for c in found
+        VariantJob(source.name, str(path), source.text, model, Made(c), quiet)
+        for c in found
     ]
     twin = unfixed_model(tree) if original.safe else None
     if twin is not None:
@@ -313,7 +302,9 @@ def carry(
         else:
             found.append(change)
             jobs.append(
-                CarryJob(source.name, str(path), source.text, unfixed, change, quiet)
+                VariantJob(
+                    source.name, str(path), source.text, unfixed, Made(change), quiet
+                )
             )
     bar = progress(len(jobs)) if progress is not None else None
     outcomes: list[Outcome] = run_jobs(jobs, executor, bar)

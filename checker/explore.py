@@ -37,8 +37,8 @@ from .errors import SourceError
 from .executor import Executor, ProgressBar
 from .exit import ExitStatus
 from .files import read_source
-from .load import ModelFile, read_used_model
 from .load import check_parsed_spec as check_tree
+from .load import read_used_model
 from .parser import parse
 from .result import Verdict
 from .source import SourceFile
@@ -46,12 +46,10 @@ from .sweep import (
     ERROR,
     SCHEMA_VERSION,
     Outcome,
-    check_variant,
-    failed_outcome,
+    VariantJob,
     print_json,
     render_table,
     run_jobs,
-    without_expect,
 )
 
 # =========================================================================== moving
@@ -261,30 +259,18 @@ def statement_text(stmt: ast.Stmt, source: SourceFile) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class MoveJob:
-    """Check the spec `text` with one statement moved (or as written: `gap is None`)
-    against the model it uses."""
+class Moved:
+    """The edit of one job: statement `stmt` of item `item` moved to `gap` (None: the
+    spec as written)."""
 
-    name: str
-    path: str | None
-    text: str
-    model: ModelFile
     item: int
     stmt: Slot
     gap: Slot | None
-    options: api.Options
 
-    def run(self) -> Outcome:
-        source = SourceFile(
-            self.name, self.text, Path(self.path) if self.path else None
-        )
-        tree = without_expect(parse(source))
-        if self.gap is not None:
-            tree = moved_variant(tree, self.item, self.stmt, self.gap)
-        return check_variant(tree, source, self.options, self.model)
-
-    def failed(self, reason: str) -> Outcome:
-        return failed_outcome(reason)
+    def __call__(self, tree: ast.File) -> ast.File:
+        if self.gap is None:
+            return tree
+        return moved_variant(tree, self.item, self.stmt, self.gap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,7 +387,7 @@ def explore(
     planned = plan_moves(tree, op, line)
     if not planned:
         raise SourceError(None, _nothing_calls(tree, op, line), file=source.name)
-    jobs: list[MoveJob] = []
+    jobs: list[VariantJob] = []
     shapes: list[tuple[ast.ThreadDecl, Slot, ast.Stmt, list[Position]]] = []
     for item, thread, slot in planned:
         moved, positions = describe_positions(thread, slot)
@@ -411,14 +397,12 @@ def explore(
         for p in positions:
             gap = None if p.current else p.gap
             jobs.append(
-                MoveJob(
+                VariantJob(
                     source.name,
                     str(path),
                     source.text,
                     model,
-                    item,
-                    slot,
-                    gap,
+                    Moved(item, slot, gap),
                     options,
                 )
             )

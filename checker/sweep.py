@@ -21,7 +21,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import Any, Protocol, TextIO, TypeVar
 
 from . import api
 from . import syntax as ast
@@ -157,6 +157,35 @@ def without_expect(tree: ast.File) -> ast.File:
     return replace(
         tree, items=tuple(i for i in tree.items if not isinstance(i, ast.ExpectDecl))
     )
+
+
+class Edit(Protocol):
+    """A change to a spec's tree that a job makes where it runs (picklable)."""
+
+    def __call__(self, tree: ast.File) -> ast.File: ...
+
+
+@dataclass(frozen=True, slots=True)
+class VariantJob:
+    """Check the spec `text`, without its `expect` and with `edit` made, against the
+    model it uses (read where the job was made)."""
+
+    name: str
+    path: str | None
+    text: str
+    model: ModelFile
+    edit: Edit
+    options: api.Options
+
+    def run(self) -> Outcome:
+        source = SourceFile(
+            self.name, self.text, Path(self.path) if self.path else None
+        )
+        tree = self.edit(without_expect(parsed(source)))
+        return check_variant(tree, source, self.options, self.model)
+
+    def failed(self, reason: str) -> Outcome:
+        return failed_outcome(reason)
 
 
 # =========================================================================== spec files

@@ -14,7 +14,7 @@ from checker import api
 from checker import syntax as ast
 from checker.executor import ProgressBar
 from checker.explore import (
-    MoveJob,
+    Moved,
     Slot,
     describe_positions,
     explore,
@@ -26,7 +26,7 @@ from checker.load import read_used_model
 from checker.matrix import MatrixJob, replace_use
 from checker.parser import parse
 from checker.source import SourceFile
-from checker.sweep import Outcome, render_table, run_jobs
+from checker.sweep import Outcome, VariantJob, render_table, run_jobs
 
 DATA = Path(__file__).parent / "data"
 
@@ -139,14 +139,12 @@ def test_work_items_and_outcomes_pickle(
     source = SourceFile("specs/early_free.pg", text, Path("specs/early_free.pg"))
     tree = parse(source)
     jobs = [
-        MoveJob(
+        VariantJob(
             "specs/early_free.pg",
             "specs/early_free.pg",
             text,
             read_used_model(tree, source),
-            2,
-            Slot((), 1),
-            Slot((), 0),
+            Moved(2, Slot((), 1), Slot((), 0)),
             options,
         ),
         MatrixJob(
