@@ -67,6 +67,10 @@ from benchmarks.spin import per_state, run_spin  # noqa: E402
 from checker.engines import ENGINES as ENGINE_TABLE  # noqa: E402
 
 ENGINES = tuple(ENGINE_TABLE)
+RAW = "explicit-raw"
+"""The explicit engine with every reduction off (partial order, symmetry, merged
+local steps): what its core search costs per state. Not a user-selectable engine, so
+not counted as pagecheck's best time against Spin; run it with `--engines`."""
 SPIN = "spin"  # Spin on the Promela translation (benchmarks/spin.py), when installed
 SPIN_RATIO_MIN_S = 1.0  # the N that count in the time ratio: Spin searched this long
 RSS_NOISE_MB = 16.0  # a run's peak RSS varies this much with no state stored
@@ -95,23 +99,40 @@ def worker(family: str, n: int, engine: str, timeout: float) -> int:
     """Check one generated spec and print one JSON line (runs in the child)."""
     import checker
     from checker.api import Options, check_file
+    from checker.engines.explicit import check_explicit
+    from checker.load import load_spec
 
     options = Options(engine=engine, timeout=timeout, models_dirs=(MODELS_DIR,))
     with tempfile.TemporaryDirectory(prefix="pagecheck-bench-") as tmp:
         path = Path(tmp) / example_path_name(family, n)
         path.write_text(spec_text(family, n), encoding="utf-8")
         start = time.monotonic()
-        result = check_file(path, options)
+        if engine == RAW:
+            spec = load_spec(path, models_dirs=(MODELS_DIR,))
+            outcome = check_explicit(
+                spec,
+                spec.bound,
+                deadline=start + timeout,
+                reduction=False,
+                symmetry=False,
+                local_steps=False,
+            )
+            trace, message = outcome.trace, outcome.reason or str(outcome.verdict)
+            verdict, complete, stats = outcome.verdict, outcome.complete, outcome.stats
+        else:
+            result = check_file(path, options)
+            trace, message = result.trace, result.message
+            verdict, complete, stats = result.verdict, result.complete, result.stats
         wall = time.monotonic() - start
-    s = result.stats
+    s = stats
     out = {
         "bytes_per_state": _engine_bytes_per_state(s),
-        "verdict": str(result.verdict),
-        "complete": result.complete,
-        "property": result.prop,
-        "length": result.trace.length if result.trace is not None else None,
-        "message": result.message,
-        "time_s": result.time_s,
+        "verdict": str(verdict),
+        "complete": complete,
+        "property": trace.violation.prop if trace is not None else None,
+        "length": trace.length if trace is not None else None,
+        "message": message,
+        "time_s": wall if engine == RAW else result.time_s,
         "check_wall_s": wall,
         "states": s.states,
         "transitions": s.transitions,
@@ -149,7 +170,7 @@ def baseline_worker(engine: str) -> int:
     from checker.engines import get_engine
     from checker.load import load_spec
 
-    get_engine(engine)
+    get_engine("explicit" if engine == RAW else engine)
     with tempfile.TemporaryDirectory(prefix="pagecheck-bench-") as tmp:
         path = Path(tmp) / "churn_1.pg"
         path.write_text(spec_text("churn", 1), encoding="utf-8")
@@ -446,7 +467,7 @@ def spin_ratios(runs: list[Run]) -> dict[str, Ratio]:
             times = [
                 r.time_s
                 for r in here
-                if r.engine != SPIN and r.ok is True and r.time_s is not None
+                if r.engine not in (SPIN, RAW) and r.ok is True and r.time_s is not None
             ]
             if not times:
                 ratio.engines_failed.append(n)
@@ -531,7 +552,11 @@ def machine() -> dict[str, Any]:
 
 def header(info: dict[str, Any], timeout: float, base: dict[str, float | None]) -> str:
     floors = ", ".join(f"{e} {_fmt(m, 0)} MB" for e, m in base.items()) or "none run"
-    spin = info.get("spin") or "not installed (no `spin` or `gcc` on PATH)"
+    spin = info.get("spin") or (
+        "not run"
+        if "spin" not in info
+        else "not installed (no `spin` or `gcc` on PATH)"
+    )
     return (
         f"pagecheck {info['checker']}; per-run limit {timeout:g} s; "
         f"Python {info['python']}, z3 {info['z3']}, {info['cpus']} CPUs, "
@@ -591,7 +616,8 @@ def _parser() -> argparse.ArgumentParser:
     add(
         "--engines",
         default=",".join((*ENGINES, SPIN)),
-        help=f"{', '.join((*ENGINES, SPIN))} (default all; spin when installed)",
+        help=f"{', '.join((*ENGINES, SPIN))} (default all; spin when installed), "
+        f"or {RAW}: the explicit engine with no reduction",
     )
     add("--n", default="1-", metavar="SIZES", help="A-B, A- or 1,2,5 (default 1-)")
     add("--max-n", type=int, default=DEFAULT_MAX_N, help="end of an open range (12)")
@@ -628,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
     ns = p.parse_args(argv)
     try:
         families = _names(ns.families, list(FAMILIES), "family")
-        engines = _names(ns.engines, [*ENGINES, SPIN], "engine")
+        engines = _names(ns.engines, [*ENGINES, RAW, SPIN], "engine")
         sizes = parse_sizes(ns.n, ns.max_n)
     except argparse.ArgumentTypeError as err:
         p.error(str(err))
@@ -645,7 +671,8 @@ def main(argv: list[str] | None = None) -> int:
             print(text, file=sys.stderr, flush=True)
 
     info = machine()
-    info["spin"] = spin_available() if SPIN in engines else None
+    if SPIN in engines:
+        info["spin"] = spin_available()
     spin_missing = SPIN in engines and info["spin"] is None
     if spin_missing:
         engines.remove(SPIN)

@@ -151,3 +151,30 @@ def test_engines_accept_spin() -> None:
     with pytest.raises(SystemExit) as exc:
         bench.main(["--engines", "spin,nope", "-q"])
     assert exc.value.code == 2
+
+
+def test_the_raw_configuration_searches_every_interleaving(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`explicit-raw` is the explicit engine with no reduction: churn N = 2 has 31^2
+    states unreduced (each CPU's 30 steps and its start), and the partial-order
+    reduction stores far fewer."""
+    import json
+
+    states = {}
+    for engine in (bench.RAW, "explicit"):
+        assert bench.worker("churn", 2, engine, 60.0) == 0
+        row = json.loads(capsys.readouterr().out)
+        assert (row["verdict"], row["complete"]) == ("safe", True)
+        states[engine] = row["states"]
+    assert states[bench.RAW] == 31**2
+    assert states["explicit"] < states[bench.RAW] // 5
+
+
+def test_the_raw_configuration_is_not_pagechecks_best_time() -> None:
+    runs = [
+        _run(SPIN, 3, 9.0, search_s=2.0),
+        _run(bench.RAW, 3, 0.5),
+        _run("explicit", 3, 4.0),
+    ]
+    assert bench.spin_ratios(runs)["churn"].vs_search == pytest.approx(2.0)
