@@ -389,29 +389,67 @@ class _Writer:
         self.lines += [*tests, "    return -1", ""]
 
     def expr(self, term: T.Term) -> str:
-        match term:
+        return render(term, replace(PYTHON, read=self._read_value))
+
+    def _read_value(self, slot: int) -> str:
+        self.used.add(slot)
+        return f"v{slot}"
+
+
+@dataclass(frozen=True, slots=True)
+class Syntax:
+    """How a target language writes the parts of a term (`render`)."""
+
+    true: str
+    false: str
+    literal: Callable[[ir.Value, T.Sort], str]
+    read: Callable[[int], str]
+    not_: str
+    and_: str
+    or_: str
+    ite: str
+    """With `{c}`, `{a}` and `{b}`: the condition and the two values."""
+
+
+PYTHON = Syntax(
+    true="True",
+    false="False",
+    literal=lambda value, sort: str(code(value, sort)),
+    read=lambda slot: f"v{slot}",
+    not_="not ",
+    and_=" and ",
+    or_=" or ",
+    ite="({a} if {c} else {b})",
+)
+
+
+def render(term: T.Term, syntax: Syntax) -> str:
+    """A term as an expression of the target language, slot values read by
+    `syntax.read`; Booleans and integers as the language has them."""
+
+    def go(t: T.Term) -> str:
+        match t:
             case T.Lit(value, sort):
                 if sort == "bool":
-                    return "True" if value else "False"
-                return str(code(value, sort))
+                    return syntax.true if value else syntax.false
+                return syntax.literal(value, sort)
             case T.Read(slot):
-                self.used.add(slot)
-                return f"v{slot}"
+                return syntax.read(slot)
             case T.Not(x):
-                return f"(not {self.expr(x)})"
+                return f"({syntax.not_}{go(x)})"
             case T.And(xs):
-                return "(" + " and ".join(self.expr(x) for x in xs) + ")"
+                return "(" + syntax.and_.join(go(x) for x in xs) + ")"
             case T.Or(xs):
-                return "(" + " or ".join(self.expr(x) for x in xs) + ")"
+                return "(" + syntax.or_.join(go(x) for x in xs) + ")"
             case T.Ite(c, a, b):
-                return f"({self.expr(a)} if {self.expr(c)} else {self.expr(b)})"
-            case T.Arith(op, a, b):
-                return f"({self.expr(a)} {op} {self.expr(b)})"
+                return syntax.ite.format(c=go(c), a=go(a), b=go(b))
+            case T.Arith(op, a, b) | T.Compare(op, a, b):
+                return f"({go(a)} {op} {go(b)})"
             case T.Neg(x):
-                return f"(-{self.expr(x)})"
-            case T.Compare(op, a, b):
-                return f"({self.expr(a)} {op} {self.expr(b)})"
-        raise AssertionError(term)
+                return f"(-{go(x)})"
+        raise AssertionError(t)
+
+    return go(term)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from array import array
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from .. import ir
+from .. import ir, native
 from ..errors import InternalError, LimitReached
 from ..ir import LIVENESS_PROPERTIES
 from ..liveness import find_lasso
@@ -51,6 +52,15 @@ from ..trace import Trace, explained
 
 #: Expansions between two looks at the clock and at the memory in use.
 CHECK_EVERY = 8192
+#: A search without symmetry that stores this many states starts again, without
+#: merged local steps, in C (`native.py`), where a C compiler is: the library is
+#: then worth its build (a second or a few, once per spec: it is cached), and the C
+#: search redoes in a fraction of a second what Python took seconds for. The library
+#: is built in the background from `NATIVE_BUILD_AT` states on, and the search waits
+#: for it at `NATIVE_AT`: a state count, not a time, decides, so that one machine
+#: always gives one answer.
+NATIVE_AT = 200_000
+NATIVE_BUILD_AT = 20_000
 #: Integer fields start at most this wide; a search whose values outgrow them starts
 #: again with the width the bound allows (`step.int_width`), which may be far wider.
 NARROW_INT_BITS = 32
@@ -84,11 +94,13 @@ class _Candidate:
 
 @dataclass(frozen=True, slots=True)
 class _Reductions:
-    """Which reductions the search may use (`check_explicit`'s options)."""
+    """Which reductions the search may use (`check_explicit`'s options), and whether
+    a large full search may go on in C."""
 
     partial_order: bool
     symmetry: bool
     local_steps: bool
+    native: bool = True
 
 
 class _Search:
@@ -113,6 +125,9 @@ class _Search:
         self.canon = canonicalizer(self.packed) if options.symmetry else None
         self.normal = self.canon
         self.s0 = self._key(self.packed.pack(self.definition.initial))
+        self.frontier = [self.s0]
+        self.first = 0
+        self.switch: _NativeSwitch | None = None
         self.seen: set[int] = {self.s0}
         self.parent = array("I", [0])
         self.position = array("B" if len(self.definition.moves) < 256 else "H", [0])
@@ -129,13 +144,23 @@ class _Search:
         self._deadlock_rank = ir.PROPERTIES.index("deadlock")
 
     # -- the search
-    def layer(
+    @property
+    def stored(self) -> int:
+        return len(self.parent)
+
+    def layer(self, beyond: bool) -> tuple[bool, list[_Candidate]]:
+        """Expand the current layer; whether the next has states, and the violations
+        found. Beyond the bound, stop at the first sign of a state or violation not
+        yet seen."""
+        start = len(self.parent)
+        nxt, found = self._layer(self.frontier, self.first, beyond)
+        self.frontier, self.first = nxt, start
+        return bool(nxt), found
+
+    def _layer(
         self, frontier: list[int], first: int, beyond: bool
     ) -> tuple[list[int], list[_Candidate]]:
-        """Expand one BFS layer whose states are stored from index `first` on.
-
-        Beyond the bound, stop at the first sign of a state or violation not yet seen.
-        """
+        """Expand one BFS layer whose states are stored from index `first` on."""
         expand = self.packed.expand
         never = (
             self.packed.never
@@ -194,6 +219,8 @@ class _Search:
         return nxt, found
 
     def check_limits(self) -> None:
+        if self.switch is not None:
+            self.switch.check(self.stored)
         if time.monotonic() > self.deadline:
             raise LimitReached(f"time limit reached {self.reached()}")
         if self.stored_bytes() > self.memory_limit:
@@ -206,7 +233,7 @@ class _Search:
 
     def stats(self, depth: int) -> Stats:
         return Stats(
-            states=len(self.parent),
+            states=self.stored,
             transitions=self.transitions,
             depth=depth,
             bytes_per_state=self.bytes_per_state(),
@@ -228,7 +255,7 @@ class _Search:
         return _set_bytes(self.seen, self.packed.bits) + links
 
     def bytes_per_state(self) -> float:
-        return self.stored_bytes() / len(self.parent)
+        return self.stored_bytes() / self.stored
 
     # -- traces
     def trace(self, c: _Candidate) -> Trace:
@@ -323,6 +350,103 @@ class _Search:
 
     def _pack(self, state: GlobalState) -> int:
         return self.packed.pack(self.sem.slots_of(state))
+
+
+class _UseNative(Exception):
+    """The Python search grew past `NATIVE_AT` and the C search is built."""
+
+    def __init__(self, step: native.NativeStep) -> None:
+        super().__init__("switch to the native search")
+        self.step = step
+
+
+class _NativeSwitch:
+    """Builds the C search (`native.py`) in a background thread once a Python search
+    stores `NATIVE_BUILD_AT` states, and stops that search (`_UseNative`) once it
+    stores `NATIVE_AT`; `failure` says why there is no C search."""
+
+    def __init__(self, packed: PackedStep, deadline: float) -> None:
+        self.packed = packed
+        self.deadline = deadline
+        self.thread: threading.Thread | None = None
+        self.step: native.NativeStep | None = None
+        self.failure: str | None = None
+
+    def _build(self) -> None:
+        try:
+            self.step = native.NativeStep(self.packed)
+        except native.NativeUnavailable as why:
+            self.failure = str(why)
+
+    def check(self, stored: int) -> None:
+        if self.failure is not None or stored < NATIVE_BUILD_AT:
+            return
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._build, daemon=True)
+            self.thread.start()
+        if stored < NATIVE_AT:
+            return
+        self.thread.join(max(0.0, self.deadline - time.monotonic()))
+        if self.step is not None:
+            raise _UseNative(self.step)
+
+
+class _NativeSearch(_Search):
+    """The plain breadth-first search run in C. It stores what `_Search` stores, in
+    the same order; the links come over to Python only to rebuild a trace."""
+
+    core: native.NativeSearch
+
+    def start(self, step: native.NativeStep) -> None:
+        self.core = step.search(
+            self.s0,
+            never=bool(self.definition.nevers and "never" in self.spec.properties),
+            deadlock="deadlock" in self.spec.properties,
+        )
+
+    def close(self) -> None:
+        self.core.close()
+
+    @property
+    def stored(self) -> int:
+        return self.core.count()
+
+    def layer(self, beyond: bool) -> tuple[bool, list[_Candidate]]:
+        search = self.core
+        self.check_limits()
+        try:
+            while search.left():
+                search.expand(CHECK_EVERY, beyond)
+                self.check_limits()
+                if beyond and (search.next_size() or search.found()):
+                    break
+        except MemoryError:
+            raise LimitReached(f"out of memory {self.reached()}") from None
+        found = [self._candidate(*f) for f in search.found()]
+        more = search.next_size() > 0
+        search.advance()
+        return more, found
+
+    def _candidate(self, kind: int, index: int, what: int) -> _Candidate:
+        if kind == native.FOUND_MOVE:
+            return _Candidate(
+                self._ranks[what], index, what, self._props[what], move=what
+            )
+        if kind == native.FOUND_NEVER:
+            return _Candidate(self._never_rank, index, what, "never", position=what)
+        return _Candidate(self._deadlock_rank, index, what, "deadlock", position=what)
+
+    def stored_bytes(self) -> int:
+        return self.core.stored_bytes()
+
+    def stats(self, depth: int) -> Stats:
+        self.transitions = self.core.transitions()
+        stats = super().stats(depth)
+        return replace(stats, extra=(*stats.extra, ("search", "in C (native.py)")))
+
+    def trace(self, c: _Candidate) -> Trace:
+        self.parent, self.position = self.core.links()
+        return super().trace(c)
 
 
 class _Chain(Protocol):
@@ -466,11 +590,14 @@ def check_explicit(
     reduction: bool = True,
     symmetry: bool = True,
     local_steps: bool = True,
+    native: bool = True,
 ) -> EngineOutcome:
     """Breadth-first search. `reduction` first tries a partial-order-reduced proof
     of safety (`reduction.py`); `symmetry` makes the search that answers otherwise
-    store one state per orbit of threads that run one program (`symmetry.py`), and
-    `local_steps` merges each thread's local steps into its next step (`_Chains`)."""
+    store one state per orbit of threads that run one program (`symmetry.py`),
+    `local_steps` merges each thread's local steps into its next step (`_Chains`),
+    and `native` lets a search without symmetry that grows past `NATIVE_AT` states
+    start again in C (`native.py`)."""
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
@@ -479,7 +606,7 @@ def check_explicit(
         return EngineOutcome(
             Verdict.VIOLATION, True, trace, None, stats=Stats(states=1, depth=0)
         )
-    options = _Reductions(reduction, symmetry, local_steps)
+    options = _Reductions(reduction, symmetry, local_steps, native)
     try:
         packed = compiled(sem.definition, bound + 1, max_int_bits=NARROW_INT_BITS)
         outcome = _search(
@@ -539,16 +666,41 @@ def _search(
     outcome: EngineOutcome | None = None
     extra: list[tuple[str, str]] = []
     search = (sem, packed, bound, deadline, memory_mb, options)
-    local = local_steps(sem.definition) if options.local_steps else None
-    if local is not None and local.any and "deadlock" not in sem.spec.properties:
-        merged = _Search(*search, chains=_Chains(packed, local))
-        outcome = _weighted(merged, sum(local.longest), want, progress)
+    switch = (
+        _NativeSwitch(packed, deadline)
+        if native.enabled()
+        and options.native
+        and not (options.symmetry and symmetric_groups(sem.spec))
+        else None
+    )
+    try:
+        local = local_steps(sem.definition) if options.local_steps else None
+        if local is not None and local.any and "deadlock" not in sem.spec.properties:
+            merged = _Search(*search, chains=_Chains(packed, local))
+            merged.switch = switch
+            outcome = _weighted(merged, sum(local.longest), want, progress)
+            if outcome is None:
+                extra.append(
+                    (
+                        "local steps",
+                        "searched again unmerged: the bound may cut a chain",
+                    )
+                )
         if outcome is None:
-            extra.append(
-                ("local steps", "searched again unmerged: the bound may cut a chain")
-            )
-    if outcome is None:
-        outcome = _breadth_first(_Search(*search), want, progress)
+            plain = _Search(*search)
+            plain.switch = switch
+            outcome = _breadth_first(plain, want, progress)
+    except _UseNative as use:
+        extra.clear()
+        unreduced = _Reductions(False, False, False, False)
+        in_c = _NativeSearch(sem, packed, bound, deadline, memory_mb, unreduced)
+        in_c.start(use.step)
+        try:
+            outcome = _breadth_first(in_c, want, progress)
+        finally:
+            in_c.close()
+    if switch is not None and switch.failure is not None:
+        extra.append(("native search", f"not used: {switch.failure}"))
     if note is not None:
         extra.insert(0, ("reduction", note))
     if not extra:
@@ -664,22 +816,20 @@ def _breadth_first(
     search: _Search, want: str | None, progress: Progress | None
 ) -> EngineOutcome:
     bound = search.bound
-    frontier = [search.s0]
-    first = 0
+    more = True
     shortest: Trace | None = None
     wanted: Trace | None = None
     complete = False
     try:
         while True:
-            if not frontier:
+            if not more:
                 complete = True
                 break
             search.depth += 1
             beyond = search.depth > bound
-            start = len(search.parent)
-            nxt, found = search.layer(frontier, first, beyond)
+            more, found = search.layer(beyond)
             if beyond:
-                complete = not found and not nxt
+                complete = not found and not more
                 search.depth = bound
                 break
             if found:
@@ -699,12 +849,9 @@ def _breadth_first(
                 want is None or shortest.violation.prop == want or wanted is not None
             ):
                 break
-            frontier, first = nxt, start
             if progress is not None:
                 progress(
-                    ProgressInfo(
-                        "explicit", search.depth, bound, states=len(search.parent)
-                    )
+                    ProgressInfo("explicit", search.depth, bound, states=search.stored)
                 )
     except LimitReached as limit:
         return _stopped(search, shortest, limit)

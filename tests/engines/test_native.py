@@ -1,0 +1,145 @@
+"""The search in C (`checker/native.py`) against the Python search it stands in for:
+the same states in the same order, so the same verdicts, traces, expected traces and
+counts, on every shipped spec and on generated ones. The switch point is moved to the
+first state here; in use, a search goes over to C only once it is large."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, note, settings
+
+from checker import ir, native
+from checker.engines import explicit as engine
+from checker.load import load_spec
+from checker.result import EngineOutcome
+from tests.differential.specgen import Generated, cases, load_case
+from tests.engines.explicit_runs import explicit
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = sorted(
+    [
+        *(ROOT / "specs").glob("*.pg"),
+        *(ROOT / "benchmarks" / "specs").glob("*.pg"),
+        *(
+            p
+            for p in (ROOT / "tests" / "engines").glob("*/**/*.pg")
+            if "models" not in p.parts
+        ),
+    ]
+)
+IN_C = ("search", "in C (native.py)")
+
+pytestmark = pytest.mark.skipif(
+    native.compiler() is None, reason="no C compiler on PATH"
+)
+
+
+@pytest.fixture(autouse=True)
+def at_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    monkeypatch.setattr(engine, "NATIVE_AT", 0)
+    monkeypatch.setattr(engine, "NATIVE_BUILD_AT", 0)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
+    monkeypatch.delenv("PAGECHECK_NATIVE", raising=False)
+    yield
+
+
+def everything(o: EngineOutcome) -> tuple[object, ...]:
+    """All an outcome says but how it was searched."""
+    return (
+        o.verdict,
+        o.complete,
+        o.trace,
+        o.expected_trace,
+        o.stats.states,
+        o.stats.transitions,
+        o.stats.depth,
+    )
+
+
+def same_in_c(spec: ir.Spec, bound: int | None = None) -> EngineOutcome:
+    plain = {"reduction": False, "symmetry": False, "local_steps": False}
+    in_c = explicit(spec, bound, **plain)
+    in_python = explicit(spec, bound, native=False, **plain)
+    assert everything(in_c) == everything(in_python), spec.source.name
+    return in_c
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shipped_specs_are_the_same_in_c(path: Path) -> None:
+    spec = load_spec(path)
+    o = same_in_c(spec)
+    if not spec.properties & ir.LIVENESS_PROPERTIES:
+        assert IN_C in o.stats.extra
+
+
+@pytest.mark.slow
+@settings(max_examples=40, derandomize=True, deadline=None)
+@given(case=cases())
+def test_generated_specs_are_the_same_in_c(case: Generated) -> None:
+    note(str(case))
+    same_in_c(load_case(case, None))
+
+
+def test_a_violation_is_the_same_in_c() -> None:
+    o = same_in_c(load_spec(ROOT / "benchmarks" / "specs" / "refcount_1.pg"))
+    assert o.trace is not None and o.trace.length == 11
+    assert IN_C in o.stats.extra
+
+
+def _spec(tmp_path: Path, body: str) -> ir.Spec:
+    path = tmp_path / "case.pg"
+    path.write_text("use hinting\n" + body)
+    return load_spec(path, models_dirs=(ROOT / "models",))
+
+
+def test_an_integer_past_the_narrow_fields_is_the_same_in_c(tmp_path: Path) -> None:
+    """Integers start in 32-bit fields; a value past them makes the search start
+    again with wider ones, in C as in Python."""
+    spec = _spec(
+        tmp_path,
+        "var x = 0\nthread cpu {\n  while x < 6000000000 {\n    x = x + 1000000000\n"
+        "  }\n  assert x < 6000000000\n}\nbound 20\n",
+    )
+    o = same_in_c(spec)
+    assert o.trace is not None and o.trace.violation.prop == "assertion"
+
+
+def test_never_and_deadlock_are_found_in_c(tmp_path: Path) -> None:
+    spec = _spec(
+        tmp_path,
+        "var v = 0\nthread a {\n  v = 1\n  await v == 2\n}\n"
+        "thread b {\n  v = 3\n}\ncheck deadlock\n",
+    )
+    o = same_in_c(spec)
+    assert o.trace is not None and o.trace.violation.prop == "deadlock"
+    never = _spec(
+        tmp_path, "var v = 0\nthread a {\n  v = 1\n  v = 2\n}\nnever v == 2\n"
+    )
+    o = same_in_c(never)
+    assert o.trace is not None and o.trace.violation.prop == "never"
+
+
+def test_without_a_working_compiler_python_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CC", "false")
+    spec = load_spec(ROOT / "benchmarks" / "specs" / "refcount_1.pg")
+    o = explicit(spec, reduction=False, symmetry=False, local_steps=False)
+    assert o.trace is not None and o.trace.length == 11
+    notes = dict(o.stats.extra)
+    assert notes["native search"].startswith("not used: the C compiler failed")
+
+
+def test_pagecheck_native_0_keeps_the_search_in_python(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PAGECHECK_NATIVE", "0")
+    spec = load_spec(ROOT / "benchmarks" / "specs" / "refcount_1.pg")
+    o = explicit(spec, reduction=False, symmetry=False, local_steps=False)
+    assert IN_C not in o.stats.extra and "native search" not in dict(o.stats.extra)
