@@ -148,6 +148,26 @@ UNDONE: list[tuple[str, str, list[tuple[str, str]], str]] = [
         "assertion",
     ),
     (
+        "minor_fault_discard_checked.pg",
+        "the PageDiscarded test under the pte lock",
+        [("      if disc == 0 {               # FIX", "      if true {  #")],
+        "assertion",
+    ),
+    (
+        "minor_fault_discard_checked.pg",
+        "the pte lock around the test and the install",
+        [
+            ("    atomic {                       # the pte lock", "    if true {  #"),
+        ],
+        "assertion",
+    ),
+    (
+        "minor_fault_discard_livelock_checked.pg",
+        "the PageDiscarded test under the pte lock",
+        [("      if disc == 0 {               # FIX", "      if true {  #")],
+        "terminates",
+    ),
+    (
         "madv_free_gup_fast_fixed.pg",
         "reclaim's smp_mb() after clearing the pte",
         [("  fence                            # smp_mb()\n", "")],
