@@ -90,7 +90,7 @@ def find_lasso(
     if None not in best:
         return LassoSearch(None, all(graph.closed), len(graph.states))
     trace = _lasso(sem, graph, guests, *best[None])
-    wanted = best.get(want)
+    wanted = None if want is None else best.get(want)
     if wanted is None or trace.violation.prop == want:
         return LassoSearch(trace, True, len(graph.states))
     return LassoSearch(

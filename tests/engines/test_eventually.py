@@ -183,3 +183,29 @@ def test_full_state_and_json_show_the_monitor() -> None:
     assert result["property"] == "eventually"
     assert result["cycle"] == {"first_step": 1, "steps": 1}
     assert result["initial_state"]["a.passed.got"] is False
+
+
+def test_no_expected_lasso_without_expect(tmp_path: Path) -> None:
+    spec = spec_of(tmp_path, SPIN + "check terminates, eventually a at got\n")
+    found = find_lasso(Semantics(spec), spec.bound, time.monotonic() + 60)
+    assert found.trace is not None and found.wanted is None
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "prefix", "cycle"),
+    [
+        ("make_stable_waiter.pg", "violation", 4, 5),
+        ("make_stable_waiter_fixed.pg", "safe", None, None),
+    ],
+)
+def test_shipped_specs(
+    name: str, verdict: str, prefix: int | None, cycle: int | None
+) -> None:
+    """The writer's lasso: vm holds the bit and gives up (4 steps), then the writer
+    tests the bit while the idle CPU turns its loop (a cycle of 5 steps)."""
+    path = HERE.parents[1] / "specs" / name
+    r = check_file(path, Options(engine="explicit", coverage=False))
+    assert (str(r.verdict), r.complete, r.expectation_met) == (verdict, True, True)
+    if r.trace is not None:
+        assert r.trace.violation.prop == "eventually"
+        assert r.trace.loop == prefix and r.trace.length - r.trace.loop == cycle
