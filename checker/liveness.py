@@ -83,7 +83,7 @@ def find_lasso(
             if not _fair(graph, component, guests):
                 continue
             entry = min(component, key=lambda s: graph.depth[s])
-            for key in {None, goal.prop}:
+            for key in (None, goal.prop):
                 known = best.get(key)
                 if known is None or graph.depth[entry] < graph.depth[known[0]]:
                     best[key] = (entry, goal, component)
