@@ -209,3 +209,20 @@ def test_shipped_specs(
     if r.trace is not None:
         assert r.trace.violation.prop == "eventually"
         assert r.trace.loop == prefix and r.trace.length - r.trace.loop == cycle
+
+
+def test_a_branch_inside_an_atomic_step_passes_only_when_taken(tmp_path: Path) -> None:
+    """The atomic step of `b` runs its `if` with go == 0 (a has not run) or 1: only
+    the second passes `got`, and the monitor says which."""
+    spec = spec_of(
+        tmp_path,
+        "use hinting\nhost none\nvar go = 0\nthread a {\n  go = 1\n}\n"
+        "thread b {\n  atomic {\n    if go == 1 {\n      got: go = 2\n    }\n  }\n}\n"
+        "check eventually b at got\n",
+    )
+    sem = Semantics(spec)
+    first = sem.initial()
+    by_b = [s for s in sem.successors(first) if s.actor == 1]
+    assert [s.state.passed for s in by_b] == [(False,)]
+    (after_a,) = [s.state for s in sem.successors(first) if s.actor == 0]
+    assert [s.state.passed for s in sem.successors(after_a)] == [(True,)]
