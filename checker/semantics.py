@@ -130,8 +130,9 @@ class Semantics:
                 tv.buffer, ts.buffer, strict=True
             ):
                 out[var_slot], out[stored_slot] = var, stored
-        for passed, slot in zip(state.passed, self.layout.passed, strict=True):
-            out[slot] = passed
+        if state.passed:
+            for passed, slot in zip(state.passed, self.layout.passed, strict=True):
+                out[slot] = passed
         return tuple(out)
 
     def state_of(self, slots: Slots) -> GlobalState:
@@ -160,7 +161,7 @@ class Semantics:
                 )
                 for ts in L.threads
             ),
-            tuple(bool(slots[s]) for s in L.passed),
+            tuple(bool(slots[s]) for s in L.passed) if L.passed else (),
         )
 
     def initial_violation(self, state: GlobalState) -> Violation | None:
