@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checker import ir
 from checker import terms as T
@@ -226,3 +229,54 @@ def test_a_branch_inside_an_atomic_step_passes_only_when_taken(tmp_path: Path) -
     assert [s.state.passed for s in by_b] == [(False,)]
     (after_a,) = [s.state for s in sem.successors(first) if s.actor == 0]
     assert [s.state.passed for s in sem.successors(after_a)] == [(True,)]
+
+
+def _programs() -> st.SearchStrategy[str]:
+    """Bodies over two variables that cannot fault or get stuck: assignments, tests,
+    loops, awaits and atomic blocks."""
+    cond = st.builds(
+        "{} {} {}".format,
+        st.sampled_from(["x", "y"]),
+        st.sampled_from(["==", "!="]),
+        st.integers(0, 1),
+    )
+    assign = st.builds(
+        "{} = {}".format,
+        st.sampled_from(["x", "y"]),
+        st.sampled_from(["0", "1", "1 - x"]),
+    )
+
+    def compound(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        block = st.lists(inner, max_size=2).map(lambda b: "{\n" + "\n".join(b) + "\n}")
+        return st.one_of(
+            st.builds("while {} {}".format, cond, block),
+            st.builds("if {} {} else {}".format, cond, block, block),
+            st.builds("await {}".format, cond),
+        )
+
+    stmt = st.recursive(assign, compound, max_leaves=5)
+    return st.lists(stmt, min_size=1, max_size=4).map("\n".join)
+
+
+@settings(max_examples=40, deadline=None)
+@given(body=_programs())
+def test_one_thread_passing_its_last_statement_is_terminating(body: str) -> None:
+    """With one guest thread that cannot fault or get stuck, passing a label on its
+    last statement is finishing: the states where the label is not passed are those
+    where the thread runs, so `eventually` and `terminates` find the same lasso."""
+    head = "use hinting\nhost none\nvar x = 0\nvar y = 0\nbound 30\n"
+    text = head + f"thread a {{\n{body}\nlast: y = y\n}}\n"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "t.pg"
+        path.write_text(text + "check eventually a at last\n", encoding="utf-8")
+        eventually = load_spec(path, models_dirs=[MODELS])
+        path.write_text(text + "check terminates\n", encoding="utf-8")
+        terminates = load_spec(path, models_dirs=[MODELS])
+    deadline = time.monotonic() + 60
+    a = find_lasso(Semantics(eventually), 30, deadline)
+    b = find_lasso(Semantics(terminates), 30, deadline)
+    assert a.complete == b.complete and (a.trace is None) == (b.trace is None)
+    if a.trace is not None and b.trace is not None:
+        assert a.trace.loop == b.trace.loop
+        assert [s.move for s in a.trace.steps] == [s.move for s in b.trace.steps]
+        assert a.trace.violation.prop == "eventually"
