@@ -97,19 +97,38 @@ class _SpecChecker:
                 )
         properties = set(ir.DEFAULT_PROPERTIES)
         strict = False
-        liveness: Span | None = None
+        live: dict[str, Span] = {}  # each liveness property on: where first checked
+        eventually: dict[tuple[int, str], ir.Eventually] = {}
         for pl in (i for i in items if isinstance(i, ast.PropertyList)):
             for p in pl.props:
-                if p.name == ir.STRICT_CHECK:
+                if isinstance(p, ast.PointCheck):
+                    point = self._point(p, threads_ast, threads)
+                    if point is not None:
+                        eventually.setdefault((point.thread, point.label.name), point)
+                        properties.add(ir.EVENTUALLY)
+                        live.setdefault(ir.EVENTUALLY, p.span)
+                elif p.name == ir.STRICT_CHECK:
                     strict = pl.enable
+                elif p.name == ir.EVENTUALLY and pl.enable:
+                    self.errors.error(
+                        p.span,
+                        "`check eventually` names a thread and a point in it:"
+                        " `check eventually THREAD at LABEL`",
+                    )
                 elif self._property(p):
                     (properties.add if pl.enable else properties.discard)(p.name)
-                    if p.name in ir.LIVENESS_PROPERTIES:
-                        liveness = p.span if pl.enable else None
-        if liveness is not None and not any(not t.is_host for t in threads_ast):
+                    if p.name in ir.LIVENESS_PROPERTIES and pl.enable:
+                        live.setdefault(p.name, p.span)
+                    elif p.name in ir.LIVENESS_PROPERTIES:
+                        live.pop(p.name, None)
+                        if p.name == ir.EVENTUALLY:
+                            eventually.clear()
+        terminates = live.get("terminates")
+        if terminates is not None and not any(not t.is_host for t in threads_ast):
             self.errors.error(
-                liveness, "`check terminates` needs a guest thread: it is about them"
+                terminates, "`check terminates` needs a guest thread: it is about them"
             )
+        liveness = min(live.values(), key=lambda s: (s.line, s.col), default=None)
         bound = ir.DEFAULT_BOUND
         for b in [i for i in items if isinstance(i, ast.BoundDecl)][:1]:
             if b.value < 0:
@@ -126,9 +145,12 @@ class _SpecChecker:
             )
             expect = ir.Expect(e.verdict, prop, e.span)
             if prop in ir.LIVENESS_PROPERTIES and prop not in properties:
+                check = f"check {prop}"
+                if prop == ir.EVENTUALLY:
+                    check += " THREAD at LABEL"
                 self.errors.error(
                     e.prop.span if e.prop is not None else e.span,
-                    f"`expect violation {prop}` needs `check {prop}`:"
+                    f"`expect violation {prop}` needs `{check}`:"
                     " the property is off by default",
                 )
         for e in expects[1:]:
@@ -151,6 +173,7 @@ class _SpecChecker:
             strict,
             memory,
             liveness,
+            tuple(eventually.values()),
         )
 
     def _memory(self, decls: Sequence[ast.MemoryDecl]) -> ir.MemoryModel:
@@ -186,6 +209,53 @@ class _SpecChecker:
                     "'host' names the asynchronous host in traces;"
                     " choose another thread name",
                 )
+
+    def _point(
+        self,
+        p: ast.PointCheck,
+        threads_ast: Sequence[ast.ThreadDecl],
+        threads: Sequence[ir.Thread],
+    ) -> ir.Eventually | None:
+        """`check eventually THREAD at LABEL`, resolved; None after an error."""
+        if p.prop.name != ir.EVENTUALLY:
+            if self._property(p.prop):
+                self.errors.error(
+                    p.thread.span,
+                    f"`check {p.prop.name}` takes no thread: only `check eventually`"
+                    " names a thread and a label",
+                )
+            return None
+        if p.at.name != "at":
+            self.errors.error(
+                p.at.span, f"expected `at` after the thread, found {quote(p.at.name)}"
+            )
+            return None
+        names = [t.name.name for t in threads_ast]
+        name = p.thread.name
+        if name not in names:
+            self.errors.unknown(p.thread.span, "thread", name, names)
+            return None
+        index = names.index(name)
+        if threads_ast[index].is_host:
+            self.errors.error(
+                p.thread.span,
+                f"{quote(name)} is a host thread: `check eventually` is about guest"
+                " threads (the host need not be fair)",
+            )
+            return None
+        thread = next((t for t in threads if t.name == name), None)
+        if thread is None:
+            return None  # its body has errors, reported where they are
+        labels = {label.name: label for label in thread.labels}
+        label = labels.get(p.label.name)
+        if label is None:
+            self.errors.error(
+                p.label.span,
+                f"thread {quote(name)} has no label {quote(p.label.name)}"
+                + suggest(p.label.name, labels),
+            )
+            return None
+        return ir.Eventually(index, label, p.span)
 
     def _property(self, ident: ast.Ident) -> bool:
         if ident.name in ir.PROPERTIES:

@@ -25,10 +25,14 @@ PROPERTIES: tuple[str, ...] = (
     "deadlock",
     "fault",
     "terminates",
+    "eventually",
 )
-#: Properties of whole runs, not of steps: `check terminates` (docs/language.md,
-#: "Liveness"); the explicit engine answers them by a search for fair cycles.
-LIVENESS_PROPERTIES = frozenset({"terminates"})
+#: Properties of whole runs, not of steps: `check terminates` and `check eventually
+#: THREAD at LABEL` (docs/language.md, "Liveness"); the explicit engine answers them
+#: by a search for fair cycles.
+LIVENESS_PROPERTIES = frozenset({"terminates", "eventually"})
+#: The liveness property that names a point of a thread: `check eventually T at L`.
+EVENTUALLY = "eventually"
 DEFAULT_PROPERTIES = frozenset({"assertion", "never", "silent-loss", "undefined"})
 #: `check coverage`: not a property of runs but of the check; a `safe` that leaves
 #: statements, assertions or awaits unreached then fails its expectation.
@@ -453,6 +457,16 @@ Instr = (
 
 
 @dataclass(frozen=True, slots=True)
+class Label:
+    """`LABEL: stmt`: the thread passes the point when it takes a step that starts at
+    `pc`, the statement's first instruction (inside an `atomic` step too)."""
+
+    name: str
+    pc: int
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
 class Thread:
     """A guest CPU or scripted host; pc `len(instrs)` means done."""
 
@@ -462,6 +476,8 @@ class Thread:
     entry: int
     locals: tuple[tuple[str, ValueType], ...]
     span: Span = SPAN
+    labels: tuple[Label, ...] = ()
+    """The thread's labelled statements (`LABEL: stmt`), in source order."""
 
     @property
     def end(self) -> int:
@@ -512,6 +528,16 @@ class Expect:
         return f"violation {self.prop}" if self.prop else "violation"
 
 
+@dataclass(frozen=True, slots=True)
+class Eventually:
+    """`check eventually THREAD at LABEL`: every fair run has thread `thread` pass
+    `label` (docs/language.md, "Liveness")."""
+
+    thread: int
+    label: Label
+    span: Span = SPAN
+
+
 DEFAULT_BOUND = 100
 
 MemoryModel = Literal["sc", "tso"]
@@ -534,7 +560,10 @@ class Spec:
     """`check coverage`: a `safe` that leaves statements unreached fails."""
     memory: MemoryModel = "sc"
     liveness: Span | None = field(default=None, compare=False, repr=False)
-    """Where `check terminates` is written; None: the spec checks no liveness."""
+    """Where the first liveness check (`check terminates`, `check eventually`) is
+    written; None: the spec checks no liveness."""
+    eventually: tuple[Eventually, ...] = ()
+    """`check eventually THREAD at LABEL`, in source order, duplicates dropped."""
 
     def page_index(self, name: str) -> int:
         return next(i for i, p in enumerate(self.pages) if p.name == name)

@@ -1,24 +1,29 @@
 """Liveness: fair cycles on the state graph, printed as lassos.
 
-`check terminates` (docs/language.md, "Liveness") is violated by a run in which the
-guest threads are scheduled weakly fairly and some guest thread never finishes. A
-violating run is a lasso: a prefix to a state and a cycle back to it, repeated forever.
-The host need not be fair: it may stay idle in any state, so a state in which no guest
-thread can step is a lasso whose cycle is empty (the host does nothing from there).
+A liveness property (docs/language.md, "Liveness") is violated by a run in which the
+guest threads are scheduled weakly fairly and a condition holds in every state from
+some point on: for `check terminates`, "guest thread `t` is running" (it never
+finishes); for `check eventually T at L`, "T has not passed L" (a monitor slot that
+nothing resets, so the condition then held from the start). The step definition
+gives each property's condition as a term (`step.CycleCondition`). A violating run
+is a lasso: a prefix to a state and a cycle back to it, repeated forever. The host
+need not be fair: it may stay idle in any state, so a state in which no guest thread
+can step is a lasso whose cycle is empty (the host does nothing from there).
 
 The search builds the reachable graph within the bound on the reference semantics,
 with no reduction: merging local steps, symmetry and partial-order reduction keep
-safety verdicts, not fair cycles. For each guest thread `t` it takes the strongly
-connected components of the states in which `t` is running (states at the bound,
-whose successors were not taken, left out); a component is fair when
+safety verdicts, not fair cycles. For each condition it takes the strongly connected
+components of the states in which the condition holds (states at the bound, whose
+successors were not taken, left out); a component is fair when
 every guest thread either steps inside it or is disabled in one of its states. Weak
 fairness asks no more: a run that stays in a component forever can visit all of its
 states and edges, and a thread enabled in every state of a component that has no
 step inside it is treated unfairly by every run that stays there. The lasso reported
 has the shortest prefix over all fair components (fewest steps to one of their
-states, breadth-first), ties broken by the thread order; its cycle is built from
-shortest paths inside the component through each obligation in thread order, so it
-is short but not always the shortest cycle.
+states, breadth-first), ties broken by the order of the conditions (`terminates`
+per guest thread in declaration order, then each `eventually` check as written);
+its cycle is built from shortest paths inside the component through each
+obligation in thread order, so it is short but not always the shortest cycle.
 """
 
 from __future__ import annotations
@@ -29,19 +34,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from . import ir
+from . import terms as T
 from .errors import InternalError, LimitReached
 from .semantics import GlobalState, Semantics, Status, Successor, Violation
 from .source import Span
+from .step import CycleCondition
 from .trace import Trace
 
 
 @dataclass(frozen=True, slots=True)
 class LassoSearch:
-    """What the search found: a lasso or none, and whether the graph was closed."""
+    """What the search found: a lasso or none, and whether the graph was closed;
+    `wanted`, the shortest lasso of the property `expect` names when the shortest
+    of all violates another."""
 
     trace: Trace | None
     complete: bool
     states: int
+    wanted: Trace | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,36 +65,63 @@ class _Graph:
     """Whether a state's successors were all taken (it lies within the bound)."""
 
 
-def find_lasso(sem: Semantics, bound: int, deadline: float) -> LassoSearch:
-    """A fair lasso in which a guest thread never finishes, searched within `bound`."""
+def find_lasso(
+    sem: Semantics, bound: int, deadline: float, want: str | None = None
+) -> LassoSearch:
+    """A fair lasso that violates a liveness property, searched within `bound`; and
+    one that violates `want`, if that is another property."""
     graph = _explore(sem, bound, deadline)
     guests = [k for k, t in enumerate(sem.spec.threads) if not t.is_host]
-    best: tuple[int, int, list[int]] | None = None
-    for t in guests:
-        for component in _components(graph, t):
+    slots = [sem.slots_of(s) for s in graph.states]
+    best: dict[str | None, tuple[int, CycleCondition, list[int]]] = {}
+    for goal in sem.definition.cycles:
+        inside = [
+            closed and bool(T.evaluate(goal.holds, v))
+            for closed, v in zip(graph.closed, slots, strict=True)
+        ]
+        for component in _tarjan(graph, inside):
             if not _fair(graph, component, guests):
                 continue
             entry = min(component, key=lambda s: graph.depth[s])
-            if best is None or graph.depth[entry] < graph.depth[best[0]]:
-                best = (entry, t, component)
-    complete = all(graph.closed)
-    if best is None:
-        return LassoSearch(None, complete, len(graph.states))
-    entry, t, component = best
+            for key in (None, goal.prop):
+                known = best.get(key)
+                if known is None or graph.depth[entry] < graph.depth[known[0]]:
+                    best[key] = (entry, goal, component)
+    if None not in best:
+        return LassoSearch(None, all(graph.closed), len(graph.states))
+    trace = _lasso(sem, graph, guests, *best[None])
+    wanted = None if want is None else best.get(want)
+    if wanted is None or trace.violation.prop == want:
+        return LassoSearch(trace, True, len(graph.states))
+    return LassoSearch(
+        trace, True, len(graph.states), _lasso(sem, graph, guests, *wanted)
+    )
+
+
+def _lasso(
+    sem: Semantics,
+    graph: _Graph,
+    guests: Sequence[int],
+    entry: int,
+    goal: CycleCondition,
+    component: list[int],
+) -> Trace:
+    """The lasso through the fair `component` from its shallowest state, replayed."""
     prefix = _prefix(graph, entry)
     cycle = _cycle(graph, entry, set(component), guests)
     trace = Trace(
         graph.states[0],
         (*prefix, *cycle),
-        _violation(sem, graph.states[entry], t, cycle),
+        _violation(sem, graph.states[entry], goal, cycle),
         loop=len(prefix),
     )
-    return LassoSearch(_replayed(sem, trace, t), True, len(graph.states))
+    return _replayed(sem, trace, goal)
 
 
-def _replayed(sem: Semantics, trace: Trace, t: int) -> Trace:
+def _replayed(sem: Semantics, trace: Trace, goal: CycleCondition) -> Trace:
     """The lasso, checked step by step on the semantics: each step a successor of the
-    state before it, none violating, the cycle back at its first state, `t` running."""
+    state before it, none violating, the cycle back at its first state, the goal's
+    condition true in each of its states."""
     state = trace.initial
     for k, step in enumerate(trace.steps, start=1):
         again = sem.successor(state, step.move)
@@ -93,8 +130,9 @@ def _replayed(sem: Semantics, trace: Trace, t: int) -> Trace:
         state = step.state
     assert trace.loop is not None
     start = trace.steps[trace.loop - 1].state if trace.loop else trace.initial
+    cycle = [start, *(s.state for s in trace.steps[trace.loop :])]
     if state != start or not all(
-        _running(s.state, t) for s in trace.steps[trace.loop :]
+        T.evaluate(goal.holds, sem.slots_of(s)) for s in cycle
     ):
         raise InternalError("a lasso's cycle does not close")
     return trace
@@ -129,18 +167,6 @@ def _explore(sem: Semantics, bound: int, deadline: float) -> _Graph:
                 queue.append(j)
             g.edges[i].append((j, s))
     return g
-
-
-def _running(state: GlobalState, t: int) -> bool:
-    return state.threads[t].status == Status.RUNNING
-
-
-def _components(g: _Graph, t: int) -> Iterable[list[int]]:
-    """The strongly connected components of the closed states where `t` runs. The
-    host may stay idle in any state, so each state has a silent loop: a run can stay
-    in every component forever."""
-    inside = [_running(s, t) and g.closed[i] for i, s in enumerate(g.states)]
-    return _tarjan(g, inside)
 
 
 def _tarjan(g: _Graph, inside: Sequence[bool]) -> Iterable[list[int]]:
@@ -258,17 +284,37 @@ def _path(
 
 
 def _violation(
-    sem: Semantics, state: GlobalState, t: int, cycle: Sequence[Successor]
+    sem: Semantics, state: GlobalState, goal: CycleCondition, cycle: Sequence[Successor]
 ) -> Violation:
+    t = goal.thread
     thread = sem.spec.threads[t]
-    if not cycle:
+    status = Status(state.threads[t].status)
+    if status != Status.RUNNING:
+        how = _ENDED[status]
+    elif not cycle:
         how = "blocked forever: no guest thread can step, and the host need not"
     elif any(s.actor == t for s in cycle):
         how = "never finishes: its steps repeat in a cycle"
     else:
         how = "blocked forever: it takes no step in the cycle"
     span = _span_at(thread, state.threads[t].pc)
-    return Violation("terminates", f"thread {thread.name} {how}", span)
+    if goal.point is None:
+        return Violation(goal.prop, f"thread {thread.name} {how}", span)
+    label = goal.point.label
+    if status == Status.RUNNING and cycle and any(s.actor == t for s in cycle):
+        how = "its steps repeat in a cycle that does not pass it"
+    return Violation(
+        goal.prop,
+        f"thread {thread.name} never reaches {label.name}: {how}",
+        span if span is not None else label.span,
+    )
+
+
+_ENDED = {
+    Status.DONE: "it finished without passing it",
+    Status.FAULTED: "it faulted before it",
+    Status.STUCK: "it is stuck before it (no transition for its op)",
+}
 
 
 def _span_at(thread: ir.Thread, pc: int) -> Span | None:

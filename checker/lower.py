@@ -42,6 +42,7 @@ class ThreadLowering:
         self.thread = thread
         self.scope = Scope(thread, {})
         self.code: list[ir.Instr | None] = []
+        self.labels: dict[str, ir.Label] = {}
 
     def run(self) -> ir.Thread:
         self._declare_locals()
@@ -63,6 +64,7 @@ class ThreadLowering:
             0,
             locals_,
             self.thread.span,
+            tuple(self.labels.values()),
         )
 
     # -- locals
@@ -114,9 +116,37 @@ class ThreadLowering:
         for k, s in enumerate(stmts):
             size = self._size(s)
             nxt = pc + size if k + 1 < len(stmts) else cont
+            self._label(s, pc)
+            if (
+                isinstance(s, ast.Atomic)
+                and s.body
+                and isinstance(s.body[0], ast.Await)
+            ):
+                self._label(s.body[0], pc)  # the atomic step's guard
             with contextlib.suppress(Abort):
                 self._emit(s, pc, nxt, in_atomic=in_atomic)
             pc += size
+
+    def _label(self, s: ast.Stmt, pc: int) -> None:
+        """Record `LABEL: s` at `s`'s first instruction."""
+        if s.label is None:
+            return
+        name = s.label.name
+        if self.thread.is_host:
+            self.errors.error(
+                s.label.span,
+                "a host thread has no labels: `check eventually` is about guest"
+                " threads",
+            )
+        elif name in self.labels:
+            self.errors.error(
+                s.label.span,
+                f"label {quote(name)} is given twice in thread"
+                f" {quote(self.thread.name.name)}",
+                [(self.labels[name].span, "first given here")],
+            )
+        else:
+            self.labels[name] = ir.Label(name, pc, s.label.span)
 
     def _emit(self, s: ast.Stmt, pc: int, nxt: int, *, in_atomic: bool) -> None:
         exprs = self.exprs

@@ -16,7 +16,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import lark
@@ -844,6 +844,11 @@ class _ToAst(Transformer[Token, ast.File]):
     def prop(self, meta: Any, c: list[Any]) -> ast.Ident:
         return ast.Ident("-".join(str(t) for t in c), self._s(meta))
 
+    def point_check(self, meta: Any, c: list[Any]) -> ast.PointCheck:
+        prop, *names = c
+        thread, at, label = (self._id(t) for t in names)
+        return ast.PointCheck(prop, thread, at, label, self._s(meta))
+
     def check_decl(self, meta: Any, c: list[Any]) -> ast.PropertyList:
         return ast.PropertyList(True, tuple(c), self._s(meta))
 
@@ -862,6 +867,10 @@ class _ToAst(Transformer[Token, ast.File]):
         return ast.MemoryDecl(self._id(c[0]), self._s(meta))
 
     # -- statements
+    def labelled(self, meta: Any, c: list[Any]) -> ast.Stmt:
+        stmt: ast.Stmt = replace(c[1], label=self._id(c[0]))
+        return stmt
+
     def handler(self, meta: Any, c: list[Any]) -> tuple[ast.Stmt, ...]:
         return c[1]  # type: ignore[no-any-return]
 

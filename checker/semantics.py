@@ -56,6 +56,7 @@ class GlobalState(NamedTuple):
     pages: tuple[PageVal, ...]
     vars: tuple[int, ...]
     threads: tuple[ThreadVal, ...]
+    passed: tuple[bool, ...] = ()  # per `check eventually`: the thread passed its label
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,9 @@ class Semantics:
                 tv.buffer, ts.buffer, strict=True
             ):
                 out[var_slot], out[stored_slot] = var, stored
+        if state.passed:
+            for passed, slot in zip(state.passed, self.layout.passed, strict=True):
+                out[slot] = passed
         return tuple(out)
 
     def state_of(self, slots: Slots) -> GlobalState:
@@ -157,6 +161,7 @@ class Semantics:
                 )
                 for ts in L.threads
             ),
+            tuple(bool(slots[s]) for s in L.passed) if L.passed else (),
         )
 
     def initial_violation(self, state: GlobalState) -> Violation | None:

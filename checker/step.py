@@ -91,6 +91,9 @@ class Layout:
     pages: tuple[PageSlots, ...]
     vars: tuple[int, ...]
     threads: tuple[ThreadSlots, ...]
+    passed: tuple[int, ...] = ()
+    """Per `check eventually` (in `spec.eventually` order): a Boolean monitor, set by
+    every step of the thread that starts at the label and reset by none."""
 
     @staticmethod
     def of(spec: ir.Spec) -> Layout:
@@ -140,7 +143,11 @@ class Layout:
             )
             for t in spec.threads
         )
-        return Layout(tuple(slots), pages, vars_, threads)
+        passed = tuple(
+            add(f"{spec.threads[e.thread].name}.passed.{e.label.name}", "bool")
+            for e in spec.eventually
+        )
+        return Layout(tuple(slots), pages, vars_, threads, passed)
 
     def read(self, slot: int) -> T.Read:
         return T.Read(slot, self.slots[slot].sort)
@@ -257,8 +264,23 @@ class Move:
 
 
 @dataclass(frozen=True, slots=True)
+class CycleCondition:
+    """A liveness property as engines see it: a fair cycle (and the empty cycle of a
+    state where no guest thread can step) in every state of which `holds` is true
+    violates it. `thread` is the guest thread the property is about."""
+
+    prop: str
+    thread: int
+    holds: Term
+    point: ir.Eventually | None = None
+    """For `check eventually`: the check; `holds` is then "its monitor is unset",
+    which nothing resets, so a cycle where it holds was reached without passing."""
+
+
+@dataclass(frozen=True, slots=True)
 class StepDefinition:
-    """Every move of a spec, the `never` conditions and the initial slot values."""
+    """Every move of a spec, the `never` conditions, the liveness properties' cycle
+    conditions and the initial slot values."""
 
     spec: ir.Spec
     layout: Layout
@@ -267,6 +289,7 @@ class StepDefinition:
     host_moves: tuple[Move, ...]
     nevers: tuple[tuple[Term, ViolationTerms], ...]
     initial: tuple[ir.Value, ...]
+    cycles: tuple[CycleCondition, ...] = ()
 
     def enabled(self, move: Move) -> Term:
         """The move's whole enabling condition, program counter and status included."""
@@ -336,7 +359,29 @@ def _define(spec: ir.Spec) -> StepDefinition:
         tuple(host),
         nevers,
         _initial_slots(spec, layout),
+        _cycle_conditions(spec, layout),
     )
+
+
+def _cycle_conditions(spec: ir.Spec, layout: Layout) -> tuple[CycleCondition, ...]:
+    """`terminates`: a guest thread runs throughout the cycle, one condition per
+    guest thread in declaration order; then each `eventually` check in order: its
+    thread has not passed its label."""
+    out = []
+    if "terminates" in spec.properties:
+        running = T.Lit(int(Status.RUNNING), "enum")
+        out += [
+            CycleCondition("terminates", t, T.eq(layout.read(ts.status), running))
+            for t, (thread, ts) in enumerate(
+                zip(spec.threads, layout.threads, strict=True)
+            )
+            if not thread.is_host
+        ]
+    out += [
+        CycleCondition(ir.EVENTUALLY, e.thread, T.not_(layout.read(slot)), e)
+        for e, slot in zip(spec.eventually, layout.passed, strict=True)
+    ]
+    return tuple(out)
 
 
 def _initial_slots(spec: ir.Spec, layout: Layout) -> tuple[ir.Value, ...]:
@@ -562,6 +607,9 @@ class _Executor:
         self._unused = [s.index for s in self.model.states if s.guest.unused]
         self._thread: ir.Thread | None = None
         self._t = HOST
+        self._points: dict[tuple[int, int], list[int]] = {}
+        for e, slot in zip(spec.eventually, layout.passed, strict=True):
+            self._points.setdefault((e.thread, e.label.pc), []).append(slot)
 
     # -- page predicates
     def is_lost(self, state: Term) -> Term:
@@ -638,6 +686,7 @@ class _Executor:
         thread = self.spec.threads[t]
         self._thread, self._t = thread, t
         path = _Path.start(self.reads, pc)
+        self._pass(path)
         instr = thread.instrs[pc]
         if isinstance(instr, ir.AwaitInstr):
             path.conds.append(self.evaluate(instr.cond, path))
@@ -665,10 +714,16 @@ class _Executor:
         ):
             return [path]
         out = []
+        self._pass(path)
         for nxt in self._exec(path, thread, thread.instrs[path.pc]):
             if _feasible(nxt):
                 out += self._run_atomic(nxt, thread, exit_pc)
         return out
+
+    def _pass(self, path: _Path) -> None:
+        """The thread passes the labels `check eventually` names at `path.pc`."""
+        for slot in self._points.get((self._t, path.pc), ()):
+            path.slots[slot] = T.TRUE
 
     def _exec(self, path: _Path, thread: ir.Thread, instr: ir.Instr) -> list[_Path]:
         """One instruction; one path per outcome, in the reference's order."""

@@ -10,7 +10,9 @@ each orbit, the one whose symmetric threads' bit blocks are in ascending order, 
 still reaches every violation at its shortest depth and closes exactly when the full
 search closes. Traces are rebuilt on real states, so they use the spec's own names.
 
-Scripted host threads are left alone: they are few, and they act for the host.
+Scripted host threads are left alone: they are few, and they act for the host. So
+are threads that a `check eventually` names: their monitor slot is no part of their
+block, and the property is about that thread, not about any of its twins.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ def symmetric_groups(spec: ir.Spec) -> tuple[tuple[int, ...], ...]:
     """The guest threads that run one and the same program, in groups of two or
     more (thread indexes, ascending)."""
     groups: dict[object, list[int]] = {}
+    named = {e.thread for e in spec.eventually}
     for t, thread in enumerate(spec.threads):
-        if not thread.is_host:
+        if not thread.is_host and t not in named:
             key = (thread.instrs, thread.entry, thread.locals)
             groups.setdefault(key, []).append(t)
     return tuple(tuple(g) for g in groups.values() if len(g) > 1)

@@ -256,6 +256,7 @@ class ExprStmt:
     handler: tuple[Stmt, ...] | None
     span: Span = SPAN
     whole: bool = False
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +265,7 @@ class Assign:
     value: Expr
     handler: tuple[Stmt, ...] | None
     span: Span = SPAN
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,12 +273,14 @@ class Assert:
     cond: Expr
     message: str | None
     span: Span = SPAN
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Await:
     cond: Expr
     span: Span = SPAN
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,6 +289,7 @@ class If:
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...] | None
     span: Span = SPAN
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,12 +297,14 @@ class While:
     cond: Expr
     body: tuple[Stmt, ...]
     span: Span = SPAN
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Atomic:
     body: tuple[Stmt, ...]
     span: Span = SPAN
+    label: Ident | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,9 +312,12 @@ class Fence:
     """`fence`: waits until the thread's store buffer has drained (`memory tso`)."""
 
     span: Span = SPAN
+    label: Ident | None = None
 
 
 Stmt = ExprStmt | Assign | Assert | Await | If | While | Atomic | Fence
+"""Every statement may carry a label (`LABEL: stmt`): a point that `check eventually`
+names (docs/language.md, "Liveness")."""
 
 
 # --------------------------------------------------------------------------- specs
@@ -369,11 +379,23 @@ class NeverDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class PointCheck:
+    """`check P THREAD at LABEL`: a property about one point of one thread
+    (`eventually`); `at` is kept to report a misspelling of it."""
+
+    prop: Ident
+    thread: Ident
+    at: Ident
+    label: Ident
+    span: Span = SPAN
+
+
+@dataclass(frozen=True, slots=True)
 class PropertyList:
     """`check P, ...` (enable) or `ignore P, ...` (disable)."""
 
     enable: bool
-    props: tuple[Ident, ...]
+    props: tuple[Ident | PointCheck, ...]
     span: Span = SPAN
 
 

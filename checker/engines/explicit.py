@@ -619,22 +619,28 @@ def check_explicit(
         )
     if outcome.verdict != Verdict.SAFE or not spec.properties & LIVENESS_PROPERTIES:
         return outcome
-    return _liveness(sem, bound, deadline, outcome)
+    return _liveness(sem, bound, deadline, want, outcome)
 
 
 def _liveness(
-    sem: Semantics, bound: int, deadline: float, safe: EngineOutcome
+    sem: Semantics,
+    bound: int,
+    deadline: float,
+    want: str | None,
+    safe: EngineOutcome,
 ) -> EngineOutcome:
     """No step violates: search the unreduced state graph for a fair lasso."""
     try:
-        found = find_lasso(sem, bound, deadline)
+        found = find_lasso(sem, bound, deadline, want)
     except LimitReached as limit:
         return EngineOutcome(
             Verdict.UNKNOWN, False, reason=str(limit), stats=safe.stats
         )
     stats = Stats(states=found.states, depth=bound, reduction=None)
     if found.trace is not None:
-        return EngineOutcome(Verdict.VIOLATION, True, found.trace, stats=stats)
+        return EngineOutcome(
+            Verdict.VIOLATION, True, found.trace, found.wanted, stats=stats
+        )
     return EngineOutcome(Verdict.SAFE, safe.complete and found.complete, stats=stats)
 
 

@@ -6,8 +6,8 @@ values, as text lines (`--trace full`) and as JSON objects (the trace's `state` 
 `p0.warned`, `p0.FLAG`, `p0.frame` where the spec names frames, `p0.mapping` and a
 guest thread's `cpu0.tlb.p0` where it names translations, a shared variable by its
 name, `cpu0.pc`, `cpu0.status`, `cpu0.LOCAL`, under `memory tso` `cpu0.buffer`, the
-buffered stores oldest first). A thread's `pc` is the line of the statement it runs
-next, or `end`.
+buffered stores oldest first, and per `check eventually T at L` the monitor
+`T.passed.L`). A thread's `pc` is the line of the statement it runs next, or `end`.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ def state_values(spec: ir.Spec, state: GlobalState) -> dict[str, Any]:
         if tv.buffer:
             stores = [f"{spec.vars[v - 1].name}:{x}" for v, x in tv.buffer if v]
             out[f"{thread.name}.buffer"] = f"[{', '.join(stores)}]"
+    for e, passed in zip(spec.eventually, state.passed, strict=True):
+        out[f"{spec.threads[e.thread].name}.passed.{e.label.name}"] = passed
     return out
 
 

@@ -179,6 +179,12 @@ UNDONE: list[tuple[str, str, list[tuple[str, str]], str]] = [
         [("  fence                            # a fully ordered atomic", "  #")],
         "never",
     ),
+    (
+        "make_stable_waiter_fixed.pg",
+        "page_clear_state_change on every path",
+        [("    sc = 0                         # page_clear_state_change", "  #")],
+        "eventually",
+    ),
 ]
 
 

@@ -25,24 +25,25 @@ HERE = Path(__file__).parent
 SPECS = sorted((HERE / "liveness").glob("*.pg"))
 SHIPPED = HERE.parent.parent / "specs"
 _VERDICT = re.compile(
-    r"^# verdict: (?:safe, complete|violation terminates, "
+    r"^# verdict: (?:safe, complete|violation (terminates|eventually), "
     r"prefix (\d+) steps?, cycle (\d+) steps?)$",
     re.M,
 )
 
 
-def derived(path: Path) -> tuple[str, int | None, int | None]:
-    """The verdict written in the spec's comments: verdict, prefix and cycle lengths."""
+def derived(path: Path) -> tuple[str, str | None, int | None, int | None]:
+    """The verdict written in the spec's comments: verdict, property, prefix and
+    cycle lengths."""
     found = _VERDICT.search(path.read_text(encoding="utf-8"))
     assert found is not None, f"{path.name} states no `# verdict:`"
-    prefix, cycle = found.groups()
+    prop, prefix, cycle = found.groups()
     if prefix is None:
-        return ("safe", None, None)
-    return ("violation", int(prefix), int(cycle))
+        return ("safe", None, None, None)
+    return ("violation", prop, int(prefix), int(cycle))
 
 
 def test_there_are_specs() -> None:
-    assert len(SPECS) >= 5
+    assert len(SPECS) >= 13
 
 
 @pytest.mark.parametrize("engine", ["explicit", "auto"])
@@ -51,10 +52,11 @@ def test_hand_derived_lassos(path: Path, engine: str) -> None:
     r = check_file(path, Options(engine=engine, coverage=False))
     assert r.complete
     assert r.expectation_met
-    verdict, prefix, cycle = derived(path)
+    verdict, prop, prefix, cycle = derived(path)
     assert str(r.verdict) == verdict
     if r.trace is None:
         return
+    assert r.trace.violation.prop == prop
     assert r.trace.loop is not None and r.trace.loop == prefix
     assert r.trace.length - r.trace.loop == cycle
 

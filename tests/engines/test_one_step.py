@@ -25,6 +25,7 @@ SPECS = (
     sorted((ROOT / "specs").glob("*.pg"))
     + sorted((ROOT / "benchmarks" / "specs").glob("*_[12].pg"))
     + sorted((ROOT / "tests" / "engines").glob("*/specs/*.pg"))
+    + sorted((ROOT / "tests" / "engines" / "liveness").glob("eventually_*.pg"))
 )
 SAMPLES = 12
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from checker import syntax as ast
+from checker.errors import SourceError
 from checker.parser import parse
 from checker.source import SourceFile, Span
 
@@ -437,3 +438,51 @@ def test_pretty_syntax_ignores_layout() -> None:
 @pytest.mark.parametrize("text", ["", "\n\n", "# only a comment\n", "  \n# c\n\n"])
 def test_empty_files_parse_to_nothing(text: str) -> None:
     assert items(text) == ()
+
+
+def test_a_label_marks_any_statement() -> None:
+    body = stmts("top: x = 1\nspin: while x == 1 {\n  inner: x = 2\n}\nall: atomic { }")
+    assert [s.label for s in body] == [ident("top"), ident("spin"), ident("all")]
+    loop = body[1]
+    assert isinstance(loop, ast.While) and loop.body[0].label == ident("inner")
+    handled = stmt("read(p0) on fault {\n  h: x = 3\n}")
+    assert isinstance(handled, ast.ExprStmt) and handled.handler is not None
+    assert handled.handler[0].label == ident("h") and handled.label is None
+
+
+def test_a_label_is_not_part_of_the_statement() -> None:
+    """The statement keeps its own span (messages point at it, not at the label),
+    and an unlabelled statement is what it was."""
+    s = stmt("got: x = 1")
+    assert s.span.col == 6 and s == ast.Assign(
+        ident("x"), ast.IntLit(1, X), None, X, ident("got")
+    )
+    assert stmt("x = 1").label is None
+
+
+def test_labels_do_not_nest() -> None:
+    with pytest.raises(SourceError):
+        stmts("a: b: x = 1")
+
+
+def test_check_eventually_names_a_thread_and_a_label() -> None:
+    item = one("check eventually cpu0 at got, terminates\n")
+    assert item == ast.PropertyList(
+        True,
+        (
+            ast.PointCheck(
+                ident("eventually"), ident("cpu0"), ident("at"), ident("got"), X
+            ),
+            ident("terminates"),
+        ),
+        X,
+    )
+
+
+def test_at_and_eventually_stay_names() -> None:
+    assert stmt("at = eventually + 1") == ast.Assign(
+        ident("at"),
+        ast.Binary("+", ast.Name("eventually", X), ast.IntLit(1, X), X),
+        None,
+        X,
+    )
