@@ -81,7 +81,7 @@ def check_spec(
         raise SourceError(
             spec.liveness,
             f"the {canonical(options.engine)} engine does not answer liveness; "
-            "check this spec with --engine explicit or auto",
+            f"check this spec with --engine {_liveness_engines()}",
         )
     engine = get_engine(options.engine)
     outcome = engine(
@@ -170,3 +170,9 @@ __all__ = [
     "check_spec",
     "spec_files",
 ]
+
+
+def _liveness_engines() -> str:
+    """`auto, explicit or bmc`: the engines that answer liveness, in table order."""
+    *rest, last = (name for name, info in ENGINES.items() if info.liveness)
+    return f"{', '.join(rest)} or {last}" if rest else last

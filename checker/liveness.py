@@ -38,7 +38,7 @@ from . import terms as T
 from .errors import InternalError, LimitReached
 from .semantics import GlobalState, Semantics, Status, Successor, Violation
 from .source import Span
-from .step import CycleCondition
+from .step import CycleCondition, guest_threads
 from .trace import Trace
 
 
@@ -71,7 +71,7 @@ def find_lasso(
     """A fair lasso that violates a liveness property, searched within `bound`; and
     one that violates `want`, if that is another property."""
     graph = _explore(sem, bound, deadline)
-    guests = [k for k, t in enumerate(sem.spec.threads) if not t.is_host]
+    guests = guest_threads(sem.spec)
     slots = [sem.slots_of(s) for s in graph.states]
     best: dict[str | None, tuple[int, CycleCondition, list[int]]] = {}
     for goal in sem.definition.cycles:
@@ -106,36 +106,48 @@ def _lasso(
     goal: CycleCondition,
     component: list[int],
 ) -> Trace:
-    """The lasso through the fair `component` from its shallowest state, replayed."""
+    """The lasso through the fair `component` from its shallowest state, checked."""
     prefix = _prefix(graph, entry)
     cycle = _cycle(graph, entry, set(component), guests)
-    trace = Trace(
-        graph.states[0],
-        (*prefix, *cycle),
-        _violation(sem, graph.states[entry], goal, cycle),
-        loop=len(prefix),
-    )
-    return _replayed(sem, trace, goal)
+    return lasso(sem, graph.states[0], (*prefix, *cycle), len(prefix), goal)
 
 
-def _replayed(sem: Semantics, trace: Trace, goal: CycleCondition) -> Trace:
-    """The lasso, checked step by step on the semantics: each step a successor of the
-    state before it, none violating, the cycle back at its first state, the goal's
-    condition true in each of its states."""
-    state = trace.initial
-    for k, step in enumerate(trace.steps, start=1):
+def lasso(
+    sem: Semantics,
+    initial: GlobalState,
+    steps: Sequence[Successor],
+    loop: int,
+    goal: CycleCondition | None = None,
+) -> Trace:
+    """The run of `steps` whose steps from index `loop` on repeat forever, as a
+    violation of `goal` (default: the first condition of `definition.cycles` that
+    holds throughout the cycle). Checked on the semantics first, for every engine's
+    lasso: each step a successor of the state before it, none violating, the cycle
+    back at its first state, fair (every guest thread steps in it or cannot step in
+    one of its states) and the goal's condition true in each of its states; else
+    InternalError."""
+    state = initial
+    for k, step in enumerate(steps, start=1):
         again = sem.successor(state, step.move)
         if again is None or again.state != step.state or again.violation is not None:
             raise InternalError(f"step {k} of a lasso does not replay")
         state = step.state
-    assert trace.loop is not None
-    start = trace.steps[trace.loop - 1].state if trace.loop else trace.initial
-    cycle = [start, *(s.state for s in trace.steps[trace.loop :])]
-    if state != start or not all(
-        T.evaluate(goal.holds, sem.slots_of(s)) for s in cycle
-    ):
+    states = [initial, *(s.state for s in steps)]
+    if states[loop] != states[-1]:
         raise InternalError("a lasso's cycle does not close")
-    return trace
+    cycle = states[loop:-1] or states[-1:]
+    stepped = {s.actor for s in steps[loop:]}
+    for u in guest_threads(sem.spec):
+        if u not in stepped and all(
+            any(s.actor == u for s in sem.successors(c)) for c in cycle
+        ):
+            raise InternalError(f"a lasso's cycle is not fair to thread {u}")
+    goals = sem.definition.cycles if goal is None else (goal,)
+    for g in goals:
+        if all(T.evaluate(g.holds, sem.slots_of(c)) for c in cycle):
+            violation = _violation(sem, states[loop], g, steps[loop:])
+            return Trace(initial, tuple(steps), violation, loop=loop)
+    raise InternalError("no liveness condition holds throughout a lasso's cycle")
 
 
 def _explore(sem: Semantics, bound: int, deadline: float) -> _Graph:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -28,6 +29,7 @@ from .step import Status, StepDefinition, int_width
 __all__ = [
     "Encoding",
     "Horn",
+    "Lasso",
     "Unrolling",
     "int_width",
     "is_sat",
@@ -223,6 +225,13 @@ class Unrolling:
         self.solver.add(*[a == b for a, b in zip(s0, pinned, strict=True)])
         self.checks = 0
         self._assumption_ids = itertools.count()
+        # translations of terms per step, for `lasso` (keyed by the term's identity,
+        # the terms kept alive in `_keep`)
+        self._templates: dict[int, Any] = {}
+        self._at: dict[tuple[int, int], Any] = {}
+        self._obligations: dict[tuple[int, int, bool], Any] = {}
+        self._keep: list[T.Term] = []
+        self._can_step: dict[int, T.Term] = {}
 
     def _fresh(self, tag: str) -> list[Any]:
         """The slot variables of one step, and its violation code last."""
@@ -345,6 +354,79 @@ class Unrolling:
     def add(self, constraint: Any) -> None:
         self.solver.add(constraint)
 
+    def lasso(self, conditions: Sequence[T.Term], guests: Sequence[int]) -> Lasso:
+        """Steps 0..n (n = depth) as a fair lasso: state n is state l for some l <= n,
+        no state violates, every guest thread steps in steps l..n or cannot step in
+        one of states l..n, and one of `conditions` holds in every state l..n. l = n
+        is the empty cycle: state n itself, where the host stays idle."""
+        n = self.depth
+        tag = next(self._assumption_ids)
+        cycle = [z3.Bool(f"cycle@{k}#{tag}", self.ctx) for k in range(n)]
+        inside = [*cycle, z3.BoolVal(True, self.ctx)]
+        parts = [z3.Not(self.any_violation(n))]
+        parts += [z3.Implies(a, b) for a, b in itertools.pairwise(cycle)]
+        for k in range(n):
+            first = cycle[k] if k == 0 else z3.And(cycle[k], z3.Not(cycle[k - 1]))
+            parts.append(z3.Implies(first, self._same(k, n)))
+        for u in guests:
+            met = [z3.And(inside[k], self._meets(u, k)) for k in range(n + 1)]
+            parts.append(z3.Or(met, self.ctx))
+        throughout = [
+            z3.And(
+                [z3.Implies(inside[k], self.at(c, k)) for k in range(n + 1)],
+                self.ctx,
+            )
+            for c in conditions
+        ]
+        parts.append(z3.Or(throughout, self.ctx))
+        return Lasso(z3.And(parts, self.ctx), cycle)
+
+    def _meets(self, u: int, k: int) -> Any:
+        """Weak fairness's obligation for guest thread `u` at state k: it cannot
+        step there, or (if the unrolling has a step k) it takes step k."""
+        stepping = k < self.depth
+        key = (u, k, stepping)
+        if key not in self._obligations:
+            d = self.definition
+            moved = [
+                self.selectors[k] == m.index
+                for m in d.moves
+                if m.actor == u and stepping
+            ]
+            if u not in self._can_step:
+                self._can_step[u] = d.can_step(u)
+            disabled = z3.Not(self.at(self._can_step[u], k))
+            self._obligations[key] = z3.Or(disabled, *moved)
+        return self._obligations[key]
+
+    def at(self, term: T.Term, k: int) -> Any:
+        """`term` over step k's state: translated once over placeholders, then
+        substituted once per step."""
+        key = (id(term), k)
+        if key not in self._at:
+            template = self._templates.get(id(term))
+            if template is None:
+                template = self.encoding.term(term, self._cur)
+                self._templates[id(term)] = template
+                self._keep.append(term)
+            pairs = list(zip(self._cur, self.states[k], strict=True))
+            self._at[key] = z3.substitute(template, *pairs)
+        return self._at[key]
+
+    def loop_start(self, lasso: Lasso) -> int:
+        """The current model's l: the first state of the lasso's cycle."""
+        model = self.solver.model()
+        return next(
+            (k for k, c in enumerate(lasso.cycle) if z3.is_true(model.eval(c))),
+            self.depth,
+        )
+
+    def _same(self, i: int, j: int) -> Any:
+        return z3.And(
+            [a == b for a, b in zip(self.states[i], self.states[j], strict=True)],
+            self.ctx,
+        )
+
     def run(self) -> tuple[list[tuple[list[ir.Value], str | None]], list[int]]:
         """The current model's slot values and violation per step, and the move each
         step took (`len(moves)` for a stutter)."""
@@ -364,6 +446,22 @@ class Unrolling:
 
     def _viol(self, code: int) -> Any:
         return z3.BitVecVal(code, VIOL_BITS, self.ctx)
+
+
+@dataclass(frozen=True, slots=True)
+class Lasso:
+    """A lasso query on an unrolling: its formula, and `cycle[k]`, whether state k
+    lies on the cycle (l <= k <= m holds exactly when `cycle[m]`, for m < n)."""
+
+    formula: Any
+    cycle: list[Any]
+
+    def starts_at(self, loop: int) -> list[Any]:
+        """Conditions that the cycle's first state is state `loop`."""
+        parts = [self.cycle[loop]] if loop < len(self.cycle) else []
+        if loop > 0:
+            parts.append(z3.Not(self.cycle[loop - 1]))
+        return parts
 
 
 def _dag_size(term: Any) -> int:

@@ -302,6 +302,15 @@ class StepDefinition:
             move.condition,
         )
 
+    def can_step(self, actor: int) -> Term:
+        """Whether some move of `actor` is enabled (its violating moves included)."""
+        return T.or_(*(self.enabled(m) for m in self.moves if m.actor == actor))
+
+
+def guest_threads(spec: ir.Spec) -> tuple[int, ...]:
+    """The threads that weak fairness is about: the guest's, not the host's."""
+    return tuple(k for k, t in enumerate(spec.threads) if not t.is_host)
+
 
 #: The last definition made, with its spec: a check defines its spec's steps once for
 #: the engine and once for the coverage search, which then share one definition.

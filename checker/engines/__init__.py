@@ -92,6 +92,7 @@ ENGINES: dict[str, EngineInfo] = {
             "bmc",
             "bounded model checking with Z3, proofs of safety by closure",
             _bmc,
+            liveness=True,
         ),
         EngineInfo(
             "induction",

@@ -18,10 +18,13 @@ import time
 from typing import Any
 
 from .. import ir
+from ..errors import InternalError
+from ..liveness import lasso
 from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Stats, Verdict
-from ..semantics import Semantics
+from ..semantics import Semantics, Successor
 from ..smt import Unrolling, is_sat, is_unsat
+from ..step import guest_threads
 from ..trace import StepClaim, Trace, replay
 
 MAX_EXCLUDED_STATES = 256
@@ -83,8 +86,9 @@ class _Search:
         ]
         return replay(self.sem, self.s0, claims, prop, self.spec.source.name)
 
-    def path_exists(self, u: Unrolling) -> bool:
-        """Is there a run of u.depth steps without a repeated state?
+    def path_exists(self, u: Unrolling, start: int = 0) -> bool:
+        """Is there a run of u.depth steps without a repeated state (among those from
+        step `start` on)?
 
         Distinctness of two steps' states is added only when a proposed run repeats a
         state (shortest runs never do, so the constraints lose nothing).
@@ -95,6 +99,8 @@ class _Search:
             first: dict[tuple[tuple[ir.Value, ...], str | None], int] = {}
             repeats = []
             for j, s in enumerate(states):
+                if j < start:
+                    continue
                 if s in first:
                     repeats.append((first[s], j))
                 else:
@@ -105,6 +111,20 @@ class _Search:
                 u.add(u.differs(i, j))
         return False
 
+    def stuttering(self, steps: int) -> Unrolling:
+        """An unrolling of `steps` steps that may stutter: its last state ranges over
+        every state reachable within `steps` steps."""
+        u = Unrolling(
+            self.definition,
+            self.bound + 2,
+            seed=self.seed,
+            allow_stutter=True,
+            initial=self.definition.initial,
+        )
+        for _ in range(steps):
+            u.extend()
+        return u
+
     def closed_at_bound(self) -> tuple[bool, str]:
         """Whether no state (and no violation) first appears after `bound` steps."""
         u = self.unrolling
@@ -114,15 +134,7 @@ class _Search:
             return False, f"a violation exists after {self.bound} steps"
         if not self.path_exists(u):
             return True, ""
-        within = Unrolling(
-            self.definition,
-            self.bound + 2,
-            seed=self.seed,
-            allow_stutter=True,
-            initial=self.definition.initial,
-        )
-        for _ in range(self.bound):
-            within.extend()
+        within = self.stuttering(self.bound)
         for _ in range(MAX_EXCLUDED_STATES):
             state, _viol = u.run()[0][k]
             if not self.ask(within, within.equals_state(self.bound, state)):
@@ -154,7 +166,12 @@ def check_symbolic(
         )
     search = _Search(spec, bound, deadline, seed)
     u = search.unrolling
-    props = [p for p in ir.PROPERTIES if p in spec.properties]
+    props = [
+        p
+        for p in ir.PROPERTIES
+        if p in spec.properties and p not in ir.LIVENESS_PROPERTIES
+    ]
+    longest: int | None = None
     shortest: Trace | None = None
     wanted: Trace | None = None
     complete = False
@@ -198,6 +215,7 @@ def check_symbolic(
                 break
             if not search.path_exists(u):
                 complete = shortest is None
+                longest = k - 1
                 break
         else:
             if shortest is None:
@@ -217,4 +235,136 @@ def check_symbolic(
         )
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats())
+    if search.definition.cycles:
+        return _Lassos(search, progress).outcome(complete, longest)
     return EngineOutcome(Verdict.SAFE, complete, stats=stats())
+
+
+class _Lassos:
+    """BMC for liveness (docs/engines.md, "Liveness in BMC"): for n = 0, 1, ... a
+    lasso of exactly n steps (`Unrolling.lasso`), the first found with the fewest
+    prefix steps; searched up to a length that no shortest lasso exceeds when every
+    reachable state lies within the bound, else up to the bound."""
+
+    def __init__(self, search: _Search, progress: Progress | None) -> None:
+        self.search = search
+        self.progress = progress
+        self.definition = search.definition
+        self.conditions = [c.holds for c in self.definition.cycles]
+        self.guests = guest_threads(search.spec)
+        self.unrolling = Unrolling(
+            self.definition,
+            search.bound + 2,
+            seed=search.seed,
+            initial=self.definition.initial,
+        )
+
+    def outcome(self, safe_complete: bool, longest: int | None) -> EngineOutcome:
+        search = self.search
+        length = 0
+        try:
+            depth = self.reach(safe_complete, longest)
+            length = search.bound if depth is None else self.longest_lasso(depth)
+            # short lassos one length at a time; the rest refuted by one question
+            short = length if depth is None else min(depth, length)
+            for n in range(length + 1):
+                if n == short + 1 and not self.any_lasso(length):
+                    break
+                trace = self.lasso_of(n)
+                if trace is not None:
+                    return EngineOutcome(
+                        Verdict.VIOLATION, True, trace, stats=self.stats(n)
+                    )
+        except _Unknown as unknown:
+            return EngineOutcome(
+                Verdict.UNKNOWN, False, reason=unknown.reason, stats=self.stats(length)
+            )
+        return EngineOutcome(Verdict.SAFE, depth is not None, stats=self.stats(length))
+
+    def reach(self, safe_complete: bool, longest: int | None) -> int | None:
+        """A depth within which every reachable state lies, when it is below the
+        bound (the explicit engine's graph is then closed), else None."""
+        bound = self.search.bound
+        if not safe_complete:
+            return None
+        if longest is not None:
+            return longest
+        # closed at the bound: is it already closed one step earlier?
+        below = _Search(
+            self.search.spec, bound - 1, self.search.deadline, self.search.seed
+        )
+        for _ in range(bound - 1):
+            below.unrolling.extend()
+        closed, _ = below.closed_at_bound()
+        self.search.checks += below.checks
+        return bound - 1 if closed else None
+
+    def longest_lasso(self, depth: int) -> int:
+        """Steps that a shortest lasso needs at most, when every reachable state lies
+        within `depth` steps. A fair cycle stays in a strongly connected component
+        and goes from its first state through an obligation of each guest thread
+        (a step, or a state where it cannot step) and back; along shortest paths
+        each leg is a simple path plus at most one step, so with `span` the longest
+        simple path between reachable states a lasso of at most
+        depth + guests * (span + 1) + span steps exists if any does."""
+        u = self.search.stuttering(depth)
+        span = 0
+        while True:
+            u.extend()
+            if not self.search.path_exists(u, start=depth):
+                break
+            span += 1
+        return depth + len(self.guests) * (span + 1) + span
+
+    def any_lasso(self, length: int) -> bool:
+        """Is there a lasso of at most `length` steps? One question on an unrolling
+        that may stutter (a stutter is an idle host, so it changes no lasso's
+        fairness): far cheaper to refute than each length on its own."""
+        u = self.search.stuttering(length)
+        return self.search.ask(u, u.lasso(self.conditions, self.guests).formula)
+
+    def lasso_of(self, n: int) -> Trace | None:
+        """A lasso of exactly n steps with the fewest prefix steps, replayed."""
+        u = self.unrolling
+        while u.depth < n:
+            u.extend()
+        if self.progress is not None:
+            self.progress(
+                ProgressInfo(
+                    "bmc",
+                    n,
+                    n,
+                    formula_size=u.formula_size(),
+                    solver_calls=self.search.checks,
+                )
+            )
+        query = u.lasso(self.conditions, self.guests)
+        if not self.search.ask(u, query.formula):
+            return None
+        loop = u.loop_start(query)
+        while loop > 0 and self.search.ask(u, query.formula, query.cycle[loop - 1]):
+            loop = u.loop_start(query)
+        # the last question may have been unsat: ask for the model of this loop again
+        self.search.ask(u, query.formula, *query.starts_at(loop))
+        return self.replay(loop)
+
+    def replay(self, loop: int) -> Trace:
+        sem = self.search.sem
+        states, moves = self.unrolling.run()
+        steps: list[Successor] = []
+        state = self.search.s0
+        for (slots, _), move in zip(states[1:], moves, strict=True):
+            step = sem.successor(state, move)
+            if step is None or step.state != sem.state_of(slots):
+                raise InternalError(f"step {len(steps) + 1} of a lasso does not replay")
+            steps.append(step)
+            state = step.state
+        return lasso(sem, self.search.s0, steps, loop)
+
+    def stats(self, length: int) -> Stats:
+        u = self.unrolling
+        return Stats(
+            depth=length,
+            solver_calls=self.search.checks,
+            formula_size=u.formula_size(),
+        )

@@ -1,6 +1,7 @@
 """`check terminates` on small specs whose lassos are derived by hand in their comments
 (`# verdict: ...` in `liveness/`), the shipped liveness specs, the reductions that the
-lasso search must not use, and the engines that refuse liveness.
+lasso search must not use, BMC's lassos beside the explicit engine's, and the check
+that every lasso passes before it is printed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ import pytest
 from checker import ir
 from checker.api import Options, check_file
 from checker.cli import main
+from checker.engines import Engine
 from checker.engines.explicit import check_explicit
-from checker.liveness import find_lasso
+from checker.engines.symbolic import check_symbolic
+from checker.errors import InternalError
+from checker.liveness import find_lasso, lasso
 from checker.load import load_spec
 from checker.semantics import Semantics
 
@@ -46,7 +50,7 @@ def test_there_are_specs() -> None:
     assert len(SPECS) >= 13
 
 
-@pytest.mark.parametrize("engine", ["explicit", "auto"])
+@pytest.mark.parametrize("engine", ["explicit", "auto", "bmc"])
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_hand_derived_lassos(path: Path, engine: str) -> None:
     r = check_file(path, Options(engine=engine, coverage=False))
@@ -101,6 +105,7 @@ def test_the_bound_cuts_the_graph() -> None:
     assert found.trace is None and not found.complete
 
 
+@pytest.mark.parametrize("engine", ["explicit", "bmc"])
 @pytest.mark.parametrize(
     ("name", "verdict", "prefix", "cycle"),
     [
@@ -111,9 +116,9 @@ def test_the_bound_cuts_the_graph() -> None:
     ],
 )
 def test_shipped_specs(
-    name: str, verdict: str, prefix: int | None, cycle: int | None
+    name: str, verdict: str, prefix: int | None, cycle: int | None, engine: str
 ) -> None:
-    r = check_file(SHIPPED / name, Options(engine="explicit", coverage=False))
+    r = check_file(SHIPPED / name, Options(engine=engine, coverage=False))
     assert (str(r.verdict), r.complete, r.expectation_met) == (verdict, True, True)
     if r.trace is not None:
         assert r.trace.loop is not None and r.trace.loop == prefix
@@ -146,3 +151,43 @@ def test_no_cycle_field_without_liveness() -> None:
     out = io.StringIO()
     main(["--json", str(SHIPPED / "race.pg")], stdout=out, stderr=io.StringIO())
     assert "cycle" not in json.loads(out.getvalue())["results"][0]
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_bmc_lassos_are_lassos(path: Path) -> None:
+    """BMC's lasso is checked again here: it replays, closes, is fair and names the
+    same thread; it is never longer than the explicit engine's."""
+    spec = load_spec(path)
+    explicit = check_explicit(spec, spec.bound, deadline=time.monotonic() + 60)
+    bmc = check_symbolic(spec, spec.bound, deadline=time.monotonic() + 60)
+    assert (bmc.verdict, bmc.complete) == (explicit.verdict, explicit.complete)
+    if bmc.trace is None or explicit.trace is None:
+        assert bmc.trace is explicit.trace is None
+        return
+    t = bmc.trace
+    assert t.loop is not None
+    assert lasso(Semantics(spec), t.initial, t.steps, t.loop) == t
+    assert t.violation == explicit.trace.violation
+    assert t.length <= explicit.trace.length
+
+
+@pytest.mark.parametrize("engine", [check_explicit, check_symbolic])
+def test_the_bound_cuts_the_lassos(engine: Engine) -> None:
+    """Within 3 steps local_spin.pg has no fair cycle: both engines say safe and
+    not complete."""
+    spec = load_spec(HERE / "liveness" / "local_spin.pg")
+    got = engine(spec, 3, deadline=time.monotonic() + 60, want=None, seed=0)
+    assert (str(got.verdict), got.complete) == ("safe", False)
+
+
+def test_an_unfair_cycle_is_no_lasso() -> None:
+    """fair_flag.pg: `a` spinning on its test while `b` could set the flag is a
+    cycle, but not a fair one; `lasso` refuses it, and the run stopping there."""
+    spec = load_spec(HERE / "liveness" / "fair_flag.pg")
+    sem = Semantics(spec)
+    s0 = sem.initial()
+    spin = next(s for s in sem.successors(s0) if s.actor == 0 and s.state == s0)
+    with pytest.raises(InternalError, match="not fair to thread 1"):
+        lasso(sem, s0, [spin], 0)
+    with pytest.raises(InternalError, match="not fair to thread 0"):
+        lasso(sem, s0, [], 0)  # an empty cycle where `a` can still step
