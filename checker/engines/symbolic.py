@@ -270,7 +270,9 @@ class _Lassos:
             for n in range(length + 1):
                 if n == short + 1 and not self.any_lasso(length):
                     break
-                trace = self.lasso_of(n)
+                # in a state first reached at the bound the explicit engine has
+                # not looked for steps: no empty cycle there
+                trace = self.lasso_of(n, nonempty=depth is None and n == length)
                 if trace is not None:
                     return EngineOutcome(
                         Verdict.VIOLATION, True, trace, stats=self.stats(n)
@@ -323,8 +325,9 @@ class _Lassos:
         u = self.search.stuttering(length)
         return self.search.ask(u, u.lasso(self.conditions, self.guests).formula)
 
-    def lasso_of(self, n: int) -> Trace | None:
-        """A lasso of exactly n steps with the fewest prefix steps, replayed."""
+    def lasso_of(self, n: int, *, nonempty: bool) -> Trace | None:
+        """A lasso of exactly n steps (with a non-empty cycle if `nonempty`) with the
+        fewest prefix steps, replayed."""
         u = self.unrolling
         while u.depth < n:
             u.extend()
@@ -339,13 +342,16 @@ class _Lassos:
                 )
             )
         query = u.lasso(self.conditions, self.guests)
-        if not self.search.ask(u, query.formula):
+        formula = (
+            [query.formula, *query.cycle[n - 1 :]] if nonempty else [query.formula]
+        )
+        if not self.search.ask(u, *formula):
             return None
         loop = u.loop_start(query)
-        while loop > 0 and self.search.ask(u, query.formula, query.cycle[loop - 1]):
+        while loop > 0 and self.search.ask(u, *formula, query.cycle[loop - 1]):
             loop = u.loop_start(query)
         # the last question may have been unsat: ask for the model of this loop again
-        self.search.ask(u, query.formula, *query.starts_at(loop))
+        self.search.ask(u, *formula, *query.starts_at(loop))
         return self.replay(loop)
 
     def replay(self, loop: int) -> Trace:

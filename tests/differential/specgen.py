@@ -6,8 +6,9 @@ pages and transitions, and the first alternative of every choice (the simplest).
 
 The generator writes only specs that pass the checker (names resolve, types match,
 every local that is read is assigned somewhere in its thread, `while` loops are bounded
-by a counter or a page state, `atomic` blocks hold no `while` and at most one leading
-`await`); `tests/differential/test_engines_agree.py` checks that it does.
+by a counter or spin on a page state or a variable, `atomic` blocks hold no `while` and
+at most one leading `await`); `tests/differential/test_engines_agree.py` checks that it
+does. Spins and awaits may wait forever, which `check terminates` asks about.
 """
 
 from __future__ import annotations
@@ -341,11 +342,16 @@ def _stmt(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
             text += " else " + _block(draw, scope, depth, atomic=atomic, most=1)
         return text
     if kind == "while":
-        if draw(st.booleans()):
-            # bounded by a page state: a spin loop over finitely many states
+        spin = draw(st.sampled_from(["counter", "page", "var"]))
+        if spin == "page":
+            # a spin loop over finitely many states
             page = draw(st.sampled_from(scope.pages))
             state = draw(st.sampled_from(scope.model.states))
             return f"while state({page}) != {state} {{ }}"
+        if spin == "var" and scope.vars:
+            # spins until another thread stores the value, perhaps forever
+            var = draw(st.sampled_from(scope.vars))
+            return f"while {var} != {draw(st.integers(0, 1))} {{ }}"
         counter = f"i{depth}"
         scope.assigned.add(counter)
         body = _block(draw, scope, depth, atomic=False, most=2)
@@ -368,9 +374,10 @@ def _thread(draw: Draw, scope: _Scope, header: str) -> str:
 
 
 @st.composite
-def specs(draw: Draw, model: Model) -> str:
-    """A spec that uses `model`: 1-3 pages, 0-2 vars, 1-3 threads, host, properties,
-    and a third of the time `memory tso` (store buffers, `fence`)."""
+def specs(draw: Draw, model: Model, *, liveness: bool = False) -> str:
+    """A spec that uses `model`: 1-3 pages, 0-2 vars, 1-3 threads, host, properties
+    (`check terminates` always with `liveness`), and a third of the time `memory tso`
+    (store buffers, `fence`)."""
     pages = tuple(f"p{k}" for k in range(draw(st.integers(1, 3))))
     vars_ = tuple(f"v{k}" for k in range(draw(st.integers(0, 2))))
     lines = ["use gen"]
@@ -403,7 +410,11 @@ def specs(draw: Draw, model: Model) -> str:
     scope = _Scope(model, pages, vars_)
     if draw(st.sampled_from([False, False, True])):
         lines.append("never " + _bool_expr(draw, scope, never=True))
-    checks = draw(st.lists(st.sampled_from(["deadlock", "fault"]), unique=True))
+    checks = draw(
+        st.lists(st.sampled_from(["deadlock", "fault", "terminates"]), unique=True)
+    )
+    if liveness and "terminates" not in checks:
+        checks.append("terminates")
     if checks:
         lines.append("check " + ", ".join(checks))
     ignores = draw(
@@ -429,10 +440,11 @@ def specs(draw: Draw, model: Model) -> str:
 
 
 @st.composite
-def cases(draw: Draw) -> Generated:
-    """A model and a spec that uses it."""
+def cases(draw: Draw, *, liveness: bool = False) -> Generated:
+    """A model and a spec that uses it (one that checks `terminates`, with
+    `liveness`)."""
     model = draw(models())
-    return Generated(model.text, draw(specs(model)))
+    return Generated(model.text, draw(specs(model, liveness=liveness)))
 
 
 def load_case(g: Generated, expect: str | None) -> ir.Spec:

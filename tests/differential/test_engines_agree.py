@@ -4,7 +4,12 @@ models and specs.
 BMC and the explicit engine must agree on the verdict, the violated property, the
 shortest length and `complete`, and on whether an expected property is reachable;
 every Z3 trace is replayed by the engine itself (a mismatch raises InternalError and
-fails the test), and every explicit trace is replayed here too. The inductive engine
+fails the test), and every explicit trace is replayed here too. On `check terminates`
+both lassos are replayed and checked fair here; their lengths may differ (BMC's is
+the fewest steps in all, the explicit engine's the fewest before the cycle, so BMC's
+is never longer), and where the spec's states are not all within the bound, BMC looks
+only at lassos of at most `bound` steps: the explicit engine may then find a longer
+one where BMC answers `safe, complete: false` (docs/engines.md). The inductive engine
 and the portfolio must agree the same way, except that they may prove `complete` a
 safe verdict that the explicit engine leaves bounded (a proof for runs of any length).
 
@@ -34,7 +39,9 @@ from hypothesis import strategies as st
 
 from checker import ir
 from checker.api import Options, check_spec
+from checker.engines import ENGINES
 from checker.errors import SourceError
+from checker.liveness import lasso
 from checker.result import CheckResult, Verdict
 from checker.semantics import Semantics
 from checker.trace import StepClaim, replay
@@ -75,6 +82,9 @@ def _summary(result: CheckResult) -> tuple[object, ...]:
 
 def _assert_agree(spec: ir.Spec, explicit: CheckResult, symbolic: CheckResult) -> None:
     """The comparison itself, and a replay of the explicit trace."""
+    if "terminates" in (explicit.prop, symbolic.prop):
+        _assert_lassos_agree(spec, explicit, symbolic)
+        return
     assert _summary(explicit) == _summary(symbolic)
     if explicit.trace is not None:
         sem = Semantics(spec)
@@ -89,6 +99,27 @@ def _assert_agree(spec: ir.Spec, explicit: CheckResult, symbolic: CheckResult) -
             explicit.trace.violation.prop,
             "explicit",
         )
+
+
+def _assert_lassos_agree(
+    spec: ir.Spec, explicit: CheckResult, symbolic: CheckResult
+) -> None:
+    """Both lassos replay and are fair; the verdicts agree but for a lasso longer
+    than the bound, which only the explicit engine looks for."""
+    sem = Semantics(spec)
+    for result in (explicit, symbolic):
+        t = result.trace
+        if t is not None:
+            assert t.loop is not None
+            assert lasso(sem, t.initial, t.steps, t.loop) == t
+    if explicit.trace is not None and symbolic.verdict == Verdict.SAFE:
+        event("a lasso longer than the bound, beyond BMC's")
+        assert not symbolic.complete and explicit.trace.length > spec.bound
+        return
+    without_length = [(*r[:2], *r[3:]) for r in map(_summary, (explicit, symbolic))]
+    assert without_length[0] == without_length[1]
+    assert explicit.trace is not None and symbolic.trace is not None
+    assert symbolic.trace.length <= explicit.trace.length
 
 
 def _load_or_reject(case: Generated, expect: str | None) -> ir.Spec:
@@ -117,6 +148,18 @@ def test_engines_agree(case: Generated, expect: str | None) -> None:
     # a time limit says nothing about agreement
     if Verdict.UNKNOWN in (explicit.verdict, symbolic.verdict):
         event("a time limit was reached")
+    assume(Verdict.UNKNOWN not in (explicit.verdict, symbolic.verdict))
+    note(f"explicit: {_summary(explicit)}\nz3: {_summary(symbolic)}")
+    event(f"{explicit.verdict} {explicit.prop or ''} complete={explicit.complete}")
+    _assert_agree(spec, explicit, symbolic)
+
+
+@PROFILE
+@given(case=cases(liveness=True))
+def test_engines_agree_on_liveness(case: Generated) -> None:
+    """Specs that check `terminates`, so that CI compares lassos every time."""
+    spec = _load_or_reject(case, None)
+    explicit, symbolic = _run(spec)
     assume(Verdict.UNKNOWN not in (explicit.verdict, symbolic.verdict))
     note(f"explicit: {_summary(explicit)}\nz3: {_summary(symbolic)}")
     event(f"{explicit.verdict} {explicit.prop or ''} complete={explicit.complete}")
@@ -189,6 +232,8 @@ def test_induction_and_portfolio_agree(case: Generated, expect: str | None) -> N
     explicit = check_spec(spec, Options(engine="explicit", timeout=EXPLICIT_TIMEOUT))
     assume(explicit.verdict != Verdict.UNKNOWN)
     for engine in ("induction", "auto"):
+        if spec.liveness is not None and not ENGINES[engine].liveness:
+            continue
         other = check_spec(spec, Options(engine=engine, timeout=Z3_TIMEOUT))
         note(f"explicit: {_summary(explicit)}\n{engine}: {_summary(other)}")
         if other.verdict == Verdict.UNKNOWN:

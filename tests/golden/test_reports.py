@@ -6,8 +6,10 @@ Times are masked (`<time>`): they are the only thing that varies between runs; t
 JSON's version fields are masked too, so that a release does not rewrite every file.
 The specs are the language reference's examples (`reports/specs/`, with their model in
 `reports/models/`) and a few more (`reports/extra/`) for atomic steps, deadlocks,
-scripted hosts and expected traces. Schedules are pinned with `--engine explicit`
-(Z3 may find another shortest schedule); the Z3 case pins verdicts only.
+scripted hosts and expected traces, and `reports/liveness/` for a lasso. Schedules are
+pinned with `--engine explicit` (Z3 may find another shortest schedule); the Z3 cases
+pin verdicts, and one BMC lasso (`z3_lasso*`: Z3 runs in a context of its own with a
+fixed seed, so its lasso does not vary between runs).
 `PAGECHECK_UPDATE_GOLDENS=1` rewrites the files; review the diff.
 """
 
