@@ -9,7 +9,8 @@ whether a state first appears after it: a run of bound+1 steps is proposed, and 
 last state is tested for reachability within the bound by a second unrolling that may
 stutter; states found reachable are excluded until none is left (complete) or a new
 one is found (not complete). Every counterexample is replayed on the concrete
-semantics before it is returned.
+semantics before it is returned. A spec safe so far that checks liveness is then
+searched for fair lassos (`_Lassos`).
 """
 
 from __future__ import annotations
@@ -336,7 +337,7 @@ class _Lassos:
                 ProgressInfo(
                     "bmc",
                     n,
-                    n,
+                    self.search.bound,
                     formula_size=u.formula_size(),
                     solver_calls=self.search.checks,
                 )
