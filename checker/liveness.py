@@ -109,7 +109,7 @@ def _lasso(
     """The lasso through the fair `component` from its shallowest state, checked."""
     prefix = _prefix(graph, entry)
     cycle = _cycle(graph, entry, set(component), guests)
-    return lasso(sem, graph.states[0], (*prefix, *cycle), len(prefix), goal)
+    return lasso(sem, graph.states[0], (*prefix, *cycle), len(prefix), (goal,))
 
 
 def lasso(
@@ -117,14 +117,14 @@ def lasso(
     initial: GlobalState,
     steps: Sequence[Successor],
     loop: int,
-    goal: CycleCondition | None = None,
+    goals: Sequence[CycleCondition] | None = None,
 ) -> Trace:
     """The run of `steps` whose steps from index `loop` on repeat forever, as a
-    violation of `goal` (default: the first condition of `definition.cycles` that
-    holds throughout the cycle). Checked on the semantics first, for every engine's
+    violation of the first of `goals` (default: `definition.cycles`) whose condition
+    holds throughout the cycle. Checked on the semantics first, for every engine's
     lasso: each step a successor of the state before it, none violating, the cycle
     back at its first state, fair (every guest thread steps in it or cannot step in
-    one of its states) and the goal's condition true in each of its states; else
+    one of its states) and a goal's condition true in each of its states; else
     InternalError."""
     state = initial
     for k, step in enumerate(steps, start=1):
@@ -142,8 +142,7 @@ def lasso(
             any(s.actor == u for s in sem.successors(c)) for c in cycle
         ):
             raise InternalError(f"a lasso's cycle is not fair to thread {u}")
-    goals = sem.definition.cycles if goal is None else (goal,)
-    for g in goals:
+    for g in sem.definition.cycles if goals is None else goals:
         if all(T.evaluate(g.holds, sem.slots_of(c)) for c in cycle):
             violation = _violation(sem, states[loop], g, steps[loop:])
             return Trace(initial, tuple(steps), violation, loop=loop)

@@ -16,6 +16,7 @@ searched for fair lassos (`_Lassos`).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from .. import ir
@@ -25,7 +26,7 @@ from ..progress import Progress, ProgressInfo
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import Semantics, Successor
 from ..smt import Unrolling, is_sat, is_unsat
-from ..step import guest_threads
+from ..step import CycleCondition, guest_threads
 from ..trace import StepClaim, Trace, replay
 
 MAX_EXCLUDED_STATES = 256
@@ -237,7 +238,7 @@ def check_symbolic(
     if shortest is not None:
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats())
     if search.definition.cycles:
-        return _Lassos(search, progress).outcome(complete, longest)
+        return _Lassos(search, progress).outcome(complete, longest, want)
     return EngineOutcome(Verdict.SAFE, complete, stats=stats())
 
 
@@ -251,7 +252,6 @@ class _Lassos:
         self.search = search
         self.progress = progress
         self.definition = search.definition
-        self.conditions = [c.holds for c in self.definition.cycles]
         self.guests = guest_threads(search.spec)
         self.unrolling = Unrolling(
             self.definition,
@@ -260,29 +260,52 @@ class _Lassos:
             initial=self.definition.initial,
         )
 
-    def outcome(self, safe_complete: bool, longest: int | None) -> EngineOutcome:
+    def outcome(
+        self, safe_complete: bool, longest: int | None, want: str | None
+    ) -> EngineOutcome:
+        """The shortest lasso of any liveness property; and, when `want` names
+        another, the shortest of that one too (as the explicit engine does)."""
         search = self.search
         length = 0
+        trace: Trace | None = None
         try:
             depth = self.reach(safe_complete, longest)
             length = search.bound if depth is None else self.longest_lasso(depth)
-            # short lassos one length at a time; the rest refuted by one question
-            short = length if depth is None else min(depth, length)
-            for n in range(length + 1):
-                if n == short + 1 and not self.any_lasso(length):
-                    break
-                # in a state first reached at the bound the explicit engine has
-                # not looked for steps: no empty cycle there
-                trace = self.lasso_of(n, nonempty=depth is None and n == length)
-                if trace is not None:
-                    return EngineOutcome(
-                        Verdict.VIOLATION, True, trace, stats=self.stats(n)
-                    )
+            trace = self.shortest(depth, length, self.definition.cycles)
+            goals = [c for c in self.definition.cycles if c.prop == want]
+            wanted = None
+            if trace is not None and goals and trace.violation.prop != want:
+                wanted = self.shortest(depth, length, goals)
         except _Unknown as unknown:
+            verdict = Verdict.UNKNOWN if trace is None else Verdict.VIOLATION
             return EngineOutcome(
-                Verdict.UNKNOWN, False, reason=unknown.reason, stats=self.stats(length)
+                verdict,
+                trace is not None,
+                trace,
+                reason=unknown.reason,
+                stats=self.stats(length),
+            )
+        if trace is not None:
+            return EngineOutcome(
+                Verdict.VIOLATION, True, trace, wanted, stats=self.stats(trace.length)
             )
         return EngineOutcome(Verdict.SAFE, depth is not None, stats=self.stats(length))
+
+    def shortest(
+        self, depth: int | None, length: int, goals: Sequence[CycleCondition]
+    ) -> Trace | None:
+        """The shortest lasso of up to `length` steps violating one of `goals`."""
+        # short lassos one length at a time; the rest refuted by one question
+        short = length if depth is None else min(depth, length)
+        for n in range(length + 1):
+            if n == short + 1 and not self.any_lasso(length, goals):
+                return None
+            # in a state first reached at the bound the explicit engine has not
+            # looked for steps: no empty cycle there
+            trace = self.lasso_of(n, goals, nonempty=depth is None and n == length)
+            if trace is not None:
+                return trace
+        return None
 
     def reach(self, safe_complete: bool, longest: int | None) -> int | None:
         """A depth within which every reachable state lies, when it is below the
@@ -319,14 +342,17 @@ class _Lassos:
             span += 1
         return depth + len(self.guests) * (span + 1) + span
 
-    def any_lasso(self, length: int) -> bool:
+    def any_lasso(self, length: int, goals: Sequence[CycleCondition]) -> bool:
         """Is there a lasso of at most `length` steps? One question on an unrolling
         that may stutter (a stutter is an idle host, so it changes no lasso's
         fairness): far cheaper to refute than each length on its own."""
         u = self.search.stuttering(length)
-        return self.search.ask(u, u.lasso(self.conditions, self.guests).formula)
+        holds = [g.holds for g in goals]
+        return self.search.ask(u, u.lasso(holds, self.guests).formula)
 
-    def lasso_of(self, n: int, *, nonempty: bool) -> Trace | None:
+    def lasso_of(
+        self, n: int, goals: Sequence[CycleCondition], *, nonempty: bool
+    ) -> Trace | None:
         """A lasso of exactly n steps (with a non-empty cycle if `nonempty`) with the
         fewest prefix steps, replayed."""
         u = self.unrolling
@@ -342,7 +368,7 @@ class _Lassos:
                     solver_calls=self.search.checks,
                 )
             )
-        query = u.lasso(self.conditions, self.guests)
+        query = u.lasso([g.holds for g in goals], self.guests)
         formula = (
             [query.formula, *query.cycle[n - 1 :]] if nonempty else [query.formula]
         )
@@ -353,9 +379,9 @@ class _Lassos:
             loop = u.loop_start(query)
         # the last question may have been unsat: ask for the model of this loop again
         self.search.ask(u, *formula, *query.starts_at(loop))
-        return self.replay(loop)
+        return self.replay(loop, goals)
 
-    def replay(self, loop: int) -> Trace:
+    def replay(self, loop: int, goals: Sequence[CycleCondition]) -> Trace:
         sem = self.search.sem
         states, moves = self.unrolling.run()
         steps: list[Successor] = []
@@ -366,7 +392,7 @@ class _Lassos:
                 raise InternalError(f"step {len(steps) + 1} of a lasso does not replay")
             steps.append(step)
             state = step.state
-        return lasso(sem, self.search.s0, steps, loop)
+        return lasso(sem, self.search.s0, steps, loop, goals)
 
     def stats(self, length: int) -> Stats:
         u = self.unrolling
