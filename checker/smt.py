@@ -468,11 +468,14 @@ class Horn:
         return out
 
     def solve(
-        self, config: str, seed: int, timeout_ms: int
+        self, config: str, seed: int, timeout_ms: int, trace: str | None = None
     ) -> tuple[str, Any, dict[str, int]]:
         """Spacer's answer: (`safe`, the invariant over `state`, statistics),
-        (`violation`, None, ...) or (`unknown`, the reason, ...)."""
+        (`violation`, None, ...) or (`unknown`, the reason, ...). Spacer writes its
+        progress events (frames, lemmas) to the file `trace` as it works."""
         fp = z3.Fixedpoint(ctx=self.ctx)
+        if trace is not None:
+            fp.set("spacer.trace_file", trace)
         try:
             return self._solve(fp, config, seed, timeout_ms)
         except z3.Z3Exception as stopped:  # interrupted by `stop`

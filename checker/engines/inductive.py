@@ -8,13 +8,23 @@ consecution, safety) before the verdict is `safe, complete`; an invariant that f
 the check is refused and the verdict is `unknown`. Spacer's counterexamples are not
 shortest, so when it finds a violation the explicit engine, the reference, searches
 for the shortest one in the reference's tie order within the bound.
+
+Progress: each configuration writes Spacer's trace of progress events
+(`spacer.trace_file`) into a pipe that a thread of this engine reads, keeping the
+frame Spacer works on and the lemmas it has learnt; the checking thread reports the
+configuration that got furthest every `PROGRESS_S` seconds, and a time limit says how
+far it got. (Spacer's statistics are read only when it stops: Z3 objects may not be
+read on one thread while another works on them.)
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .. import ir
@@ -24,6 +34,9 @@ from ..result import EngineOutcome, Stats, Verdict
 from ..smt import SPACER_CONFIGS, Horn
 from ..step import define
 from .explicit import check_explicit
+
+#: Seconds between progress reports while Spacer works.
+PROGRESS_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +59,18 @@ def check_inductive(
     configs: tuple[str, ...] = tuple(SPACER_CONFIGS),
 ) -> EngineOutcome:
     definition = define(spec)
-    answer = _race(definition, configs, deadline, seed)
+    reached = _Reached(bound, progress)
+    answer = _race(definition, configs, deadline, seed, reached)
     if answer is None:
-        return EngineOutcome(Verdict.UNKNOWN, False, reason="time limit reached")
-    stats = _stats(answer)
-    if progress is not None:
-        progress(
-            ProgressInfo(
-                "induction",
-                answer.stats.get("max_depth", 0),
-                bound,
-                lemmas=answer.stats.get("num_lemmas"),
-            )
+        frame, lemmas = reached.furthest
+        return EngineOutcome(
+            Verdict.UNKNOWN,
+            False,
+            reason=f"time limit reached (frame {frame}, {lemmas} lemmas)",
+            stats=Stats(depth=frame, extra=(("lemmas", str(lemmas)),)),
         )
+    stats = _stats(answer)
+    reached.report(answer.stats.get("max_depth", 0), answer.stats.get("num_lemmas"))
     if answer.verdict == "unknown":
         return EngineOutcome(
             Verdict.UNKNOWN, False, reason=f"Spacer: {answer.invariant}", stats=stats
@@ -84,25 +96,100 @@ def check_inductive(
     )
 
 
+class _Reached:
+    """How far Spacer got: what the trails read, reported on the checking thread."""
+
+    def __init__(self, bound: int, progress: Progress | None) -> None:
+        self.bound = bound
+        self.progress = progress
+        self.trails: list[_Trail] = []
+        self.furthest = (0, 0)
+
+    def poll(self) -> None:
+        """Report the configuration that got furthest, when it got further."""
+        furthest = max(((t.frame, len(t.lemmas)) for t in self.trails), default=(0, 0))
+        if furthest > self.furthest:
+            self.report(*furthest)
+
+    def report(self, frame: int, lemmas: int | None) -> None:
+        self.furthest = (frame, lemmas or 0)
+        if self.progress is not None:
+            self.progress(ProgressInfo("induction", frame, self.bound, lemmas=lemmas))
+
+
+class _Trail:
+    """One configuration's trace of progress events, read from a pipe as Spacer
+    writes it: the frame it works on (`* LEVEL n`) and the distinct lemmas it has
+    learnt (`** add-lemma: ...`, then the predicate and the lemma, then a blank line;
+    a lemma pushed to a later frame is added again)."""
+
+    END = b"\0"
+
+    def __init__(self, path: Path) -> None:
+        os.mkfifo(path)
+        self.path = path
+        self.fd = os.open(path, os.O_RDWR)  # a writer too: no end of file before END
+        self.frame = 0
+        self.lemmas: set[str] = set()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        rest = b""
+        lemma: list[str] | None = None
+        while True:
+            chunk = os.read(self.fd, 1 << 16)
+            ended = self.END in chunk
+            lines = (rest + chunk.split(self.END)[0]).split(b"\n")
+            rest = lines.pop()
+            for raw in lines:
+                line = raw.decode(errors="replace")
+                if lemma is not None:
+                    if line:
+                        lemma.append(line)
+                        continue
+                    self.lemmas.add("\n".join(lemma))
+                    lemma = None
+                elif line.startswith("* LEVEL "):
+                    self.frame = int(line.removeprefix("* LEVEL "))
+                elif line.startswith("** add-lemma"):
+                    lemma = []
+            if ended:
+                return
+
+    def close(self) -> None:
+        os.write(self.fd, self.END)
+        self.thread.join()
+        os.close(self.fd)
+
+
 def _race(
-    definition: Any, configs: tuple[str, ...], deadline: float, seed: int
+    definition: Any,
+    configs: tuple[str, ...],
+    deadline: float,
+    seed: int,
+    reached: _Reached,
 ) -> _Answer | None:
     """The first conclusive answer of Spacer in `configs` (each on a thread), else the
     last inconclusive one; None when the deadline passed first."""
     horns = [Horn(definition) for _ in configs]
     answers: list[_Answer] = []
     done = threading.Condition()
+    folder = tempfile.TemporaryDirectory(prefix="pagecheck-spacer-")
+    reached.trails = [_Trail(Path(folder.name) / config) for config in configs]
 
-    def solve(horn: Horn, config: str) -> None:
-        remaining = deadline - time.monotonic()
-        verdict, invariant, stats = horn.solve(config, seed, int(remaining * 1000))
+    def solve(horn: Horn, config: str, trail: _Trail) -> None:
+        remaining_ms = int((deadline - time.monotonic()) * 1000)
+        verdict, invariant, stats = horn.solve(
+            config, seed, remaining_ms, str(trail.path)
+        )
         with done:
             answers.append(_Answer(config, verdict, invariant, stats))
             done.notify()
 
     threads = [
-        threading.Thread(target=solve, args=(h, c), daemon=True)
-        for h, c in zip(horns, configs, strict=True)
+        threading.Thread(target=solve, args=job, daemon=True)
+        for job in zip(horns, configs, reached.trails, strict=True)
     ]
     for thread in threads:
         thread.start()
@@ -111,13 +198,19 @@ def _race(
             while not any(a.verdict != "unknown" for a in answers) and len(
                 answers
             ) < len(threads):
-                if not done.wait(timeout=max(0.0, deadline - time.monotonic())):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
                     break
+                done.wait(timeout=min(PROGRESS_S, remaining))
+                reached.poll()
     finally:
         for horn in horns:
             horn.stop()
         for thread in threads:
             thread.join()
+        for trail in reached.trails:
+            trail.close()
+        folder.cleanup()
     conclusive = [a for a in answers if a.verdict != "unknown"]
     if conclusive:
         return conclusive[0]

@@ -12,8 +12,9 @@ import z3
 
 from checker import smt
 from checker.engines.explicit import check_explicit
-from checker.engines.inductive import check_inductive
+from checker.engines.inductive import _Trail, check_inductive
 from checker.load import load_spec
+from checker.progress import ProgressInfo
 from checker.result import Verdict
 from checker.step import define
 
@@ -117,3 +118,45 @@ def test_integers_do_not_wrap(tmp_path: Path) -> None:
     spec = load_spec(path)
     outcome = check_inductive(spec, spec.bound, deadline=_deadline())
     assert (outcome.verdict, outcome.complete) == (Verdict.SAFE, True)
+
+
+@pytest.mark.slow
+def test_progress_is_reported_while_spacer_works() -> None:
+    """Spacer does not prove this spec within seconds (it keeps learning lemmas about
+    the counts): frames and lemmas come while it works, and the time limit says how
+    far it got."""
+    spec = load_spec(SPECS / "volatile_dma_ref_check_counts.pg")
+    reports: list[ProgressInfo] = []
+    outcome = check_inductive(
+        spec, spec.bound, deadline=time.monotonic() + 5, progress=reports.append
+    )
+    assert outcome.verdict == Verdict.UNKNOWN
+    assert reports, "no progress while Spacer worked"
+    last = reports[-1]
+    assert (last.engine, last.bound) == ("induction", spec.bound)
+    assert last.lemmas is not None and last.lemmas > 0
+    assert outcome.reason == (
+        f"time limit reached (frame {last.depth}, {last.lemmas} lemmas)"
+    )
+    assert outcome.stats.depth == last.depth
+
+
+def test_the_trail_reads_frames_and_distinct_lemmas(tmp_path: Path) -> None:
+    trail = _Trail(tmp_path / "trace")
+    with open(trail.path, "w", encoding="utf-8") as spacer:
+        spacer.write(
+            "** expand-pob: query!0 level: 0 depth: 0 exprID: 1 pobID: none\ntrue\n\n"
+            "** add-lemma: 0 exprID: 2 pobID: 1\nquery!0\nfalse\n\n"
+            "* LEVEL 1\n\n"
+            "** add-lemma: 0 exprID: 7 pobID: 3\ninv\n(and (> inv_0_n 2)\n"
+            "     (< inv_1_n 4))\n\n"
+            "* LEVEL 2\n\n"
+            "** add-lemma: 1 exprID: 7 pobID: 3\ninv\n(and (> inv_0_n 2)\n"
+            "     (< inv_1_n 4))\n\n"
+        )
+    trail.close()
+    assert trail.frame == 2
+    assert trail.lemmas == {
+        "query!0\nfalse",
+        "inv\n(and (> inv_0_n 2)\n     (< inv_1_n 4))",
+    }

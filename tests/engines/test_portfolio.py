@@ -4,6 +4,7 @@ processes beside it, the first conclusive answer, and what a time limit leaves."
 from __future__ import annotations
 
 import multiprocessing
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -116,3 +117,17 @@ def test_a_bounded_answer_stands_when_nothing_better_comes(
     result = check_spec(spec, Options(engine="auto", timeout=1.0))
     assert (result.verdict, result.complete) == (Verdict.SAFE, False)
     assert result.answered_by == "explicit"
+
+
+@pytest.mark.slow
+def test_a_time_limit_says_how_far_spacer_got(racing: Callable[..., None]) -> None:
+    racing(explicit=_fake("explicit", None, 7))
+    spec = load_spec(SPECS / "volatile_dma_ref_check_counts.pg")
+    result = check_spec(spec, Options(engine="auto", timeout=6.0))
+    assert result.verdict == Verdict.UNKNOWN
+    assert re.fullmatch(
+        r"time limit reached \(explicit: depth 7, 70 states; "
+        r"induction: frame \d+, \d+ lemmas; bmc: depth \d+, \d+ solver calls\)",
+        result.message,
+    ), result.message
+    assert multiprocessing.active_children() == []
