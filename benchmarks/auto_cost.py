@@ -1,6 +1,6 @@
 """What `auto` costs over the best single engine where every check is short.
 
-    python -m benchmarks.auto_cost [--families F,...] [--n 1-4] [--specs specs]
+    python -m benchmarks.auto_cost [--families F,...] [--n 1-4] [--specs specs|FILE]
                                    [--engines explicit] [--reps 5] [--json]
 
 The portfolio's promise is to be within 1.5 times the best single engine everywhere;
@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.auto_cost")
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--n", default="1-4", help="A-B or a list 1,2,5")
-    parser.add_argument("--specs", default="specs", help="a folder of specs, or ''")
+    parser.add_argument(
+        "--specs", default="specs", help="a folder of specs, one spec, or ''"
+    )
     parser.add_argument("--engines", default="explicit", help="single engines")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--json", action="store_true")
@@ -131,13 +133,14 @@ def main(argv: list[str] | None = None) -> int:
                 name = f"{family} N={n}"
                 points.append(_fastest(name, engines, _on(path), args.reps))
                 _show(points[-1], args.json)
-    folder = ROOT / args.specs if args.specs else None
-    if folder is not None:
-        for path in sorted(folder.glob("*.pg")):
-            points.append(_fastest(path.name, engines, _on(path), args.reps))
-            _show(points[-1], args.json)
+    given = ROOT / args.specs if args.specs else None
+    files = sorted(given.glob("*.pg")) if given and given.is_dir() else [given]
+    for path in filter(None, files):
+        points.append(_fastest(path.name, engines, _on(path), args.reps))
+        _show(points[-1], args.json)
+    if given is not None and given.is_dir():
         name = f"pagecheck {args.specs}/ -q"
-        points.append(_fastest(name, engines, partial(_whole_folder, folder=folder), 3))
+        points.append(_fastest(name, engines, partial(_whole_folder, folder=given), 3))
         _show(points[-1], args.json)
     worst = max(points, key=lambda p: p.ratio)
     print(f"worst: {worst.name}, auto / best = {worst.ratio:.2f} (limit {LIMIT})")

@@ -11,6 +11,7 @@ import pytest
 import z3
 
 from checker import smt
+from checker.engines import inductive
 from checker.engines.explicit import check_explicit
 from checker.engines.inductive import K_INDUCTION, MAX_K, _Trail, check_inductive
 from checker.load import load_spec
@@ -207,3 +208,30 @@ def test_the_trail_reads_frames_and_distinct_lemmas(tmp_path: Path) -> None:
         "query!0\nfalse",
         "inv\n(and (> inv_0_n 2)\n     (< inv_1_n 4))",
     }
+
+
+def test_spacer_starts_when_k_induction_gives_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inductive, "K_INDUCTION_S", 0.0)
+    spec = load_spec(SPECS / "race_fixed.pg")
+    outcome = check_inductive(spec, spec.bound, deadline=_deadline())
+    assert (outcome.verdict, outcome.complete) == (Verdict.SAFE, True)
+    assert dict(outcome.stats.extra)["prover"] in SPACER
+
+
+def test_spacer_never_starts_after_a_k_induction_proof(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[str] = []
+    solve = smt.Horn.solve
+
+    def recorded(self: smt.Horn, config: str, *args: Any) -> tuple[str, Any, Any]:
+        started.append(config)
+        return solve(self, config, *args)
+
+    monkeypatch.setattr(smt.Horn, "solve", recorded)
+    spec = load_spec(SPECS / "race_fixed.pg")
+    outcome = check_inductive(spec, spec.bound, deadline=_deadline())
+    assert dict(outcome.stats.extra)["prover"] == K_INDUCTION
+    assert started == []

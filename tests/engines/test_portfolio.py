@@ -123,7 +123,7 @@ def test_a_bounded_answer_stands_when_nothing_better_comes(
 def test_a_time_limit_says_how_far_spacer_got(racing: Callable[..., None]) -> None:
     racing(explicit=_fake("explicit", None, 7))
     spec = load_spec(SPECS / "volatile_dma_ref_check_counts.pg")
-    result = check_spec(spec, Options(engine="auto", timeout=6.0))
+    result = check_spec(spec, Options(engine="auto", timeout=8.0))
     assert result.verdict == Verdict.UNKNOWN
     assert re.fullmatch(
         r"time limit reached \(explicit: depth 7, 70 states; "
