@@ -42,8 +42,8 @@ PROGRESS_S = 0.5
 
 #: The prover before Spacer's configurations: k-induction with simple-path
 #: constraints, k up to `MAX_K`, for at most `K_INDUCTION_S` seconds. Alone on a quiet
-#: machine it proved 17 of the 27 safe specs of specs/ in 0.1-1.2 s, most 2-4 times
-#: sooner than Spacer, and gave up on most of the others within a second; racing
+#: machine it proved 16 of the 27 safe specs of specs/ in 0.1-1.2 s, 14 of them
+#: 1.3-3.9 times sooner than Spacer, and gave up on the others within 1.2 s; racing
 #: beside Spacer on 2 cores it slowed both (docs/benchmarks.md, "k-induction").
 K_INDUCTION = "k-induction"
 MAX_K = 10
