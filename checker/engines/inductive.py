@@ -119,14 +119,17 @@ class _Reached:
         self.progress = progress
         self.trails: list[_Trail] = []
         self.furthest = (0, 0)
+        self.reported = False
 
-    def poll(self) -> None:
-        """Report the configuration that got furthest, when it got further."""
+    def poll(self, started: bool) -> None:
+        """Report the configuration that got furthest, when it got further, and
+        that Spacer has `started` (its trace comes in blocks of a few kilobytes)."""
         furthest = max(((t.frame, len(t.lemmas)) for t in self.trails), default=(0, 0))
-        if furthest > self.furthest:
+        if furthest > self.furthest or (started and not self.reported):
             self.report(*furthest)
 
     def report(self, frame: int, lemmas: int | None) -> None:
+        self.reported = True
         self.furthest = (frame, lemmas or 0)
         if self.progress is not None:
             self.progress(ProgressInfo("induction", frame, self.bound, lemmas=lemmas))
@@ -232,23 +235,29 @@ def _race(
                 if remaining <= 0:
                     break
                 done.wait(timeout=min(PROGRESS_S, remaining))
-                reached.poll()
+                reached.poll(spacer_may_start.is_set() and bool(reached.trails))
     finally:
         stopped.set()
         spacer_may_start.set()
-        for horn, thread in zip(horns, threads, strict=True):
-            while thread.is_alive():  # again, should Spacer have started just now
+        with done:
+            settled = list(answers)
+        answered = {a.config for a in settled}
+        for config, horn, thread in zip(configs, horns, threads, strict=True):
+            # an answer's context stays usable (an interrupt is not undone); a
+            # prover that has not answered is stopped, again should it start now
+            while config not in answered and thread.is_alive():
                 horn.stop()
                 thread.join(timeout=PROGRESS_S)
+            thread.join()
         for trail in reached.trails:
             trail.close()
         folder.cleanup()
-    conclusive = [a for a in answers if a.verdict != "unknown"]
+    conclusive = [a for a in settled if a.verdict != "unknown"]
     if conclusive:
         return conclusive[0]
     if time.monotonic() >= deadline:
         return None
-    return answers[-1] if answers else None
+    return settled[-1] if settled else None
 
 
 def _k_induction(horn: Horn, until: float) -> _Answer:
