@@ -8,8 +8,9 @@ Progress: `Options(progress=callback)` hands `callback` to the engine, which cal
 with a `checker.progress.ProgressInfo` each time it finishes a unit of work: the
 explicit engine after each breadth-first layer (`depth` = the run length covered,
 `states` = distinct states seen), BMC after each unrolled step (`depth` = the
-steps unrolled, `formula_size`, `solver_calls`), induction when Spacer answers
-(`depth` = frames, `lemmas`); under `auto`, every engine's reports. Calls happen on
+steps unrolled, `formula_size`, `solver_calls`), induction twice a second while
+Spacer works and when it answers (`depth` = frames, `lemmas`); under `auto`, every
+engine's reports. Calls happen on
 the checking thread, between units of work, so a callback should return quickly and
 must not raise; it cannot stop a check (`timeout` does). Time is the callback's own
 to measure. The CLI's live line on a terminal (`checker.report.progress.LiveProgress`)

@@ -3,7 +3,7 @@
 Stage: beside the results (engines produce these, the CLI renders them). An engine
 that is given a `Progress` callback calls it with a `ProgressInfo` each time it has
 finished a unit of work: the explicit engine after each breadth-first layer, BMC after
-each unrolled step, induction when Spacer answers. The callback must be cheap and must
+each unrolled step, induction twice a second while Spacer works. The callback must be cheap and must
 not raise; it cannot stop the check (the deadline does that). The one exception is the
 portfolio's own callback for the explicit search, which raises to stop it when another
 engine has answered (`engines/portfolio.py`). Engines never print; rendering the

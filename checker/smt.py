@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -566,11 +567,14 @@ class Horn:
         return out
 
     def solve(
-        self, config: str, seed: int, timeout_ms: int
+        self, config: str, seed: int, timeout_ms: int, trace: str | None = None
     ) -> tuple[str, Any, dict[str, int]]:
         """Spacer's answer: (`safe`, the invariant over `state`, statistics),
-        (`violation`, None, ...) or (`unknown`, the reason, ...)."""
+        (`violation`, None, ...) or (`unknown`, the reason, ...). Spacer writes its
+        progress events (frames, lemmas) to the file `trace` as it works."""
         fp = z3.Fixedpoint(ctx=self.ctx)
+        if trace is not None:
+            fp.set("spacer.trace_file", trace)
         try:
             return self._solve(fp, config, seed, timeout_ms)
         except z3.Z3Exception as stopped:  # interrupted by `stop`
@@ -622,15 +626,90 @@ class Horn:
                 return f"{name} undecided ({solver.reason_unknown()})"
         return None
 
-    def certificate(self, invariant: Any, title: str) -> str:
-        """The invariant as SMT-LIB: one constant per slot, named after the spec, and
-        a comment per program counter with its source line."""
-        spec = self.definition.spec
-        lines = [f"; an inductive invariant of {title}, checked by pagecheck:"]
-        lines.append(
-            "; it holds initially, every step preserves it, and no state it allows "
-            "violates"
+    def k_induction(self, max_k: int, timeout_ms: int) -> tuple[str, int]:
+        """k-induction with simple-path constraints for k = 0, 1, ... `max_k`:
+        (`safe`, k) when no violation is reachable within k steps and no path of
+        distinct states that allow none for k steps reaches one that does;
+        (`violation`, k) when a state k steps from the start allows one; (`unknown`,
+        k) when the time ran out (or `stop` was called) at k, or neither holds up to
+        k = `max_k`."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        path = [self._copy(0)]
+        base, step = z3.Solver(ctx=self.ctx), z3.Solver(ctx=self.ctx)
+        base.add(self._at(self.init, path[0]))
+        for k in range(max_k + 1):
+            bad = self._at(self.bad, path[k])
+            found = _check(base, deadline, bad)
+            if found != z3.unsat:
+                return ("violation" if found == z3.sat else "unknown"), k
+            proved = _check(step, deadline, bad)
+            if proved != z3.sat:
+                return ("safe" if proved == z3.unsat else "unknown"), k
+            step.add(z3.Not(bad))
+            path.append(self._copy(k + 1))
+            move = self._at(self.step, path[k], path[k + 1])
+            base.add(move)
+            step.add(move, *self._differ(path[:-1], path[-1]))
+        return "unknown", max_k
+
+    def k_refuted(self, k: int, timeout_ms: int) -> str | None:
+        """Which of the base case and the step case of a k-induction proof fails (or
+        cannot be shown within the time), None when both hold. Checked by plain
+        solvers from nothing, independent of the search that found k."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        path = [self._copy(i) for i in range(k + 1)]
+        moves = [self._at(self.step, a, b) for a, b in itertools.pairwise(path)]
+        bads = [self._at(self.bad, s) for s in path]
+        distinct = [d for i in range(1, k + 1) for d in self._differ(path[:i], path[i])]
+        obligations = (
+            ("base case", [self._at(self.init, path[0]), *moves, z3.Or(bads)]),
+            ("step case", [*moves, *map(z3.Not, bads[:-1]), bads[-1], *distinct]),
         )
+        for name, formulas in obligations:
+            answer = _check(z3.Solver(ctx=self.ctx), deadline, *formulas)
+            if answer == z3.sat:
+                return f"{name} fails"
+            if answer != z3.unsat:
+                return f"{name} undecided"
+        return None
+
+    def _copy(self, i: int) -> list[Any]:
+        return [z3.Const(f"{x}@{i}", x.sort()) for x in self.state]
+
+    def _at(self, formula: Any, now: list[Any], then: list[Any] | None = None) -> Any:
+        """`formula` over `state` (and `next`) said of `now` (and `then`)."""
+        pairs = list(zip(self.state, now, strict=True))
+        if then is not None:
+            pairs += zip(self.next, then, strict=True)
+        return z3.substitute(formula, *pairs)
+
+    @staticmethod
+    def _differ(earlier: list[list[Any]], state: list[Any]) -> list[Any]:
+        """`state` is none of `earlier`: the simple-path constraint."""
+        return [z3.Or([a != b for a, b in zip(e, state, strict=True)]) for e in earlier]
+
+    def k_certificate(self, k: int, title: str) -> str:
+        """The certificate of a k-induction proof: no state allows a violation."""
+        return self.certificate(z3.Not(self.bad), title, k)
+
+    def certificate(self, invariant: Any, title: str, k: int = 1) -> str:
+        """The invariant as SMT-LIB: one constant per slot, named after the spec, and
+        a comment per program counter with its source line. With `k` > 1 it is
+        k-inductive (over paths without a repeated state) rather than inductive."""
+        spec = self.definition.spec
+        if k > 1:
+            lines = [f"; a {k}-inductive invariant of {title}, checked by pagecheck:"]
+            lines.append(
+                f"; it holds in the first {k} states of every run, and {k} distinct "
+                "consecutive states that satisfy it are followed by one that does; "
+                "no state it allows violates"
+            )
+        else:
+            lines = [f"; an inductive invariant of {title}, checked by pagecheck:"]
+            lines.append(
+                "; it holds initially, every step preserves it, and no state it "
+                "allows violates"
+            )
         lines.append(";")
         for thread in spec.threads:
             lines.append(f"; {thread.name}.pc:")
@@ -650,6 +729,11 @@ class Horn:
         lines.append("  " + z3.simplify(invariant).sexpr().replace("\n", "\n  "))
         lines.append(")")
         return "\n".join(lines) + "\n"
+
+
+def _check(solver: Any, deadline: float, *formulas: Any) -> Any:
+    solver.set("timeout", max(1, int((deadline - time.monotonic()) * 1000)))
+    return solver.check(*formulas)
 
 
 def _spacer_stats(fp: Any) -> dict[str, int]:

@@ -119,6 +119,9 @@ def how_line(r: CheckResult) -> str:
         counted = f" ({states:,} {plural(states, 'state')}{reduced})"
     if r.verdict == Verdict.SAFE and r.complete:
         if r.answered_by == "induction":
+            k = dict(r.stats.extra).get("k")
+            if k is not None:
+                return f"proved by k-induction: a {k}-inductive invariant, checked"
             return "proved by induction: an inductive invariant, checked"
         if r.stats.reduction == "partial-order":
             return f"proved: no reachable state violates{counted}"

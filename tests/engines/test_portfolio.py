@@ -4,6 +4,7 @@ processes beside it, the first conclusive answer, and what a time limit leaves."
 from __future__ import annotations
 
 import multiprocessing
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from checker.api import Options, check_spec
-from checker.engines import portfolio
+from checker.engines import inductive, portfolio
 from checker.load import load_spec
 from checker.progress import ProgressInfo
 from checker.result import EngineOutcome, Verdict
@@ -116,3 +117,24 @@ def test_a_bounded_answer_stands_when_nothing_better_comes(
     result = check_spec(spec, Options(engine="auto", timeout=1.0))
     assert (result.verdict, result.complete) == (Verdict.SAFE, False)
     assert result.answered_by == "explicit"
+
+
+@pytest.mark.slow
+def test_a_time_limit_says_how_far_spacer_got(
+    racing: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spacer reports as it starts and as its trace comes: it gets the time there
+    is (k-induction none), and the CPU (at their usual lowest priority the racers
+    get almost none while other tests run)."""
+    monkeypatch.setattr(inductive, "K_INDUCTION_S", 0.0)
+    monkeypatch.setattr(portfolio, "NICENESS", {})
+    racing(explicit=_fake("explicit", None, 7))
+    spec = load_spec(SPECS / "cmma_migration_start.pg")
+    result = check_spec(spec, Options(engine="auto", timeout=12.0))
+    assert result.verdict == Verdict.UNKNOWN
+    assert re.fullmatch(
+        r"time limit reached \(explicit: depth 7, 70 states; "
+        r"induction: frame \d+, \d+ lemmas; bmc: depth \d+, \d+ solver calls\)",
+        result.message,
+    ), result.message
+    assert multiprocessing.active_children() == []
