@@ -366,8 +366,12 @@ def _stmt(draw: Draw, scope: _Scope, depth: int, *, atomic: bool) -> str:
     return f"atomic {{ {first}{body[2:]}"
 
 
-def _thread(draw: Draw, scope: _Scope, header: str) -> str:
+def _thread(draw: Draw, scope: _Scope, header: str, *, label: str | None = None) -> str:
+    """A thread; with `label`, one of its top-level statements carries it."""
     body = [_stmt(draw, scope, 0, atomic=False) for _ in range(draw(st.integers(1, 4)))]
+    if label is not None:
+        at = draw(st.integers(0, len(body) - 1))
+        body[at] = f"{label}: {body[at]}"
     inits = {"r": "r = 0", "t": "t = 0", "x": "x = ok"}
     first = [inits[n] for n in sorted(scope.read - scope.assigned)]
     return f"{header} {{\n  " + "\n  ".join(first + body) + "\n}"
@@ -376,8 +380,9 @@ def _thread(draw: Draw, scope: _Scope, header: str) -> str:
 @st.composite
 def specs(draw: Draw, model: Model, *, liveness: bool = False) -> str:
     """A spec that uses `model`: 1-3 pages, 0-2 vars, 1-3 threads, host, properties
-    (`check terminates` always with `liveness`), and a third of the time `memory tso`
-    (store buffers, `fence`)."""
+    (with `liveness`, `check terminates` always and half the time `check eventually`
+    at a labelled statement of the first thread), and a third of the time `memory
+    tso` (store buffers, `fence`)."""
     pages = tuple(f"p{k}" for k in range(draw(st.integers(1, 3))))
     vars_ = tuple(f"v{k}" for k in range(draw(st.integers(0, 2))))
     lines = ["use gen"]
@@ -429,10 +434,16 @@ def specs(draw: Draw, model: Model, *, liveness: bool = False) -> str:
     if tso:
         lines.append("memory tso")
 
+    eventually = liveness and draw(st.booleans())
     for k in range(draw(st.integers(1, 3))):
+        label = "here" if eventually and k == 0 else None
         lines.append(
-            _thread(draw, _Scope(model, pages, vars_, tso=tso), f"thread t{k}")
+            _thread(
+                draw, _Scope(model, pages, vars_, tso=tso), f"thread t{k}", label=label
+            )
         )
+    if eventually:
+        lines.append("check eventually t0 at here")
     if draw(st.booleans()):
         host_scope = _Scope(model, pages, vars_, host=True)
         lines.append(_thread(draw, host_scope, "host thread h"))

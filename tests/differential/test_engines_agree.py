@@ -157,7 +157,8 @@ def test_engines_agree(case: Generated, expect: str | None) -> None:
 @PROFILE
 @given(case=cases(liveness=True))
 def test_engines_agree_on_liveness(case: Generated) -> None:
-    """Specs that check `terminates`, so that CI compares lassos every time."""
+    """Specs that check `terminates` (and half of them `eventually`), so that CI
+    compares lassos every time."""
     spec = _load_or_reject(case, None)
     explicit, symbolic = _run(spec)
     assume(Verdict.UNKNOWN not in (explicit.verdict, symbolic.verdict))
