@@ -33,6 +33,7 @@ from pathlib import Path
 from . import terms as T
 from .packed import Field, PackedStep, Syntax, WidthExceeded, code, render
 from .step import Move, Status
+from .symmetry import Block, blocks
 
 #: Integer fields wider than this would overflow C's 64-bit arithmetic.
 MAX_FIELD_BITS = 62
@@ -78,15 +79,21 @@ def compiler() -> str | None:
 class NativeStep:
     """The compiled search library of one spec's step function."""
 
-    def __init__(self, packed: PackedStep) -> None:
+    def __init__(self, packed: PackedStep, *, symmetry: bool = False) -> None:
         d = packed.definition
         if any(f.width > MAX_FIELD_BITS for f in packed.fields):
             raise NativeUnavailable("an integer field is wider than 62 bits")
         if len(d.moves) > MAX_MOVES:
             raise NativeUnavailable("more moves than a 16-bit position can name")
+        groups = blocks(packed) if symmetry else ()
+        if groups is None or any(w > 64 for g in groups for _, w in g):
+            raise NativeUnavailable(
+                "a symmetric thread's slots are not one 64-bit block"
+            )
         self.packed = packed
         self.words = max(1, -(-packed.bits // 64))
-        self.source = _CWriter(packed, self.words).module() + _runtime()
+        writer = _CWriter(packed, self.words)
+        self.source = writer.module() + writer.canon(groups) + _runtime()
         self.library = _load(_build(self.source))
         _declare(self.library)
 
@@ -363,6 +370,47 @@ class _CWriter:
 
     def expr(self, term: T.Term) -> str:
         return render(term, C_SYNTAX)
+
+    def canon(self, groups: tuple[tuple[Block, ...], ...]) -> str:
+        """`canon(s)`: the orbit's representative of `s`, in place: each group's
+        thread blocks in ascending order, as `symmetry.canonicalizer` does."""
+        lines = ["static void canon(uint64_t *s) {"]
+        for group in groups:
+            n = len(group)
+            lines.append(f"    {{ uint64_t b[{n}];")
+            lines += [
+                f"    b[{k}] = {self.get(Field(start, width))};"
+                for k, (start, width) in enumerate(group)
+            ]
+            ordered = " && ".join(f"b[{k}] <= b[{k + 1}]" for k in range(n - 1))
+            lines += [
+                f"    if (!({ordered})) {{",
+                f"        for (int i = 1; i < {n}; i++)",
+                "            for (int j = i; j > 0 && b[j - 1] > b[j]; j--) {",
+                "                uint64_t x = b[j]; b[j] = b[j - 1]; b[j - 1] = x;",
+                "            }",
+            ]
+            for k, (start, width) in enumerate(group):
+                lines += [
+                    "        " + line for line in self.store(start, width, f"b[{k}]")
+                ]
+            lines.append("    } }")
+        return "\n".join([*lines, "    (void)s;", "}", ""]) + "\n"
+
+    def store(self, offset: int, width: int, value: str) -> list[str]:
+        """Lines writing `value` (already masked) into bits `offset`.. of `s`."""
+        word, bit = divmod(offset, 64)
+        mask = (1 << width) - 1
+        lines = [
+            f"s[{word}] = (s[{word}] & ~({mask}ull << {bit})) | ({value} << {bit});"
+        ]
+        spill = bit + width - 64
+        if spill > 0:
+            lines.append(
+                f"s[{word + 1}] = (s[{word + 1}] & ~{(1 << spill) - 1}ull)"
+                f" | ({value} >> {64 - bit});"
+            )
+        return lines
 
     def never(self) -> None:
         nevers = self.d.nevers if "never" in self.d.spec.properties else ()

@@ -9,6 +9,8 @@
                        int32_t *bad, int *nbad);      0, or 1 when an integer overflows
      static int never_at(const uint64_t *s);         first `never` that holds, or -1
      static int running(const uint64_t *s);          some thread is running
+     static void canon(uint64_t *s);                 its orbit's representative, in
+                                                     place (symmetric threads)
 
    Everything here is the search's bookkeeping, the same as engines/explicit.py's
    `_Search.layer`: states are stored once (an open-addressing hash set of states),
@@ -183,6 +185,7 @@ long pc_expand(void *p, long most, int beyond) {
         x->done++;
         k++;
         x->transitions += (uint64_t)(nout + nbad);
+        for (int j = 0; j < nout; j++) canon(out + j * W);
         for (int b = 0; b < nbad; b++)
             if (!note(x, FOUND_MOVE, index, bad[b])) return NO_MEMORY;
         for (int j = 0; j < nout; j++) {

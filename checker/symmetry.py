@@ -45,39 +45,52 @@ def _block(ts: ThreadSlots) -> tuple[int, ...]:
     return (ts.pc, ts.status, *ts.locals, *ts.tlb, *buffer)
 
 
-def canonicalizer(packed: PackedStep) -> Canonical | None:
-    """A function from a packed state to its orbit's representative, or None when the
-    spec has no symmetric threads (or their slots are not laid out as blocks)."""
+Block = tuple[int, int]
+"""A thread's own slots as one bit range of a packed state: (offset, width)."""
+
+
+def blocks(packed: PackedStep) -> tuple[tuple[Block, ...], ...] | None:
+    """Per group of symmetric threads, each thread's block, or None when some
+    thread's slots are not laid out as one block."""
     layout = packed.definition.layout
-    lines = ["def canon(s):"]
+    out = []
     for group in symmetric_groups(packed.definition.spec):
-        blocks = []
+        found = []
         for t in group:
-            ts = layout.threads[t]
             fields = sorted(
-                (packed.fields[slot] for slot in _block(ts)),
+                (packed.fields[slot] for slot in _block(layout.threads[t])),
                 key=lambda f: f.offset,
             )
             start = fields[0].offset
             width = sum(f.width for f in fields)
             if fields[-1].offset + fields[-1].width != start + width:
                 return None
-            blocks.append((start, width))
-        width = blocks[0][1]
+            found.append((start, width))
+        out.append(tuple(found))
+    return tuple(out)
+
+
+def canonicalizer(packed: PackedStep) -> Canonical | None:
+    """A function from a packed state to its orbit's representative, or None when the
+    spec has no symmetric threads (or their slots are not laid out as blocks)."""
+    groups = blocks(packed)
+    if not groups:
+        return None
+    lines = ["def canon(s):"]
+    for group in groups:
+        width = group[0][1]
         mask = (1 << width) - 1
         keep = (1 << packed.bits) - 1
-        for start, _ in blocks:
+        for start, _ in group:
             keep &= ~(mask << start)
-        names = ", ".join(f"b{k}" for k in range(len(blocks)))
+        names = ", ".join(f"b{k}" for k in range(len(group)))
         lines += [
-            f"    b{k} = s >> {start} & {mask}" for k, (start, _) in enumerate(blocks)
+            f"    b{k} = s >> {start} & {mask}" for k, (start, _) in enumerate(group)
         ]
         lines.append(f"    if not ({names.replace(', ', ' <= ')}):")
         lines.append(f"        {names} = sorted(({names}))")
-        rebuilt = " | ".join(f"b{k} << {start}" for k, (start, _) in enumerate(blocks))
+        rebuilt = " | ".join(f"b{k} << {start}" for k, (start, _) in enumerate(group))
         lines.append(f"        s = (s & {keep}) | {rebuilt}")
-    if len(lines) == 1:
-        return None
     lines.append("    return s")
     namespace: dict[str, object] = {}
     exec(compile("\n".join(lines) + "\n", "<symmetry>", "exec"), namespace)

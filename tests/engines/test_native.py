@@ -14,7 +14,8 @@ from hypothesis import given, note, settings
 from checker import ir, native
 from checker.engines import explicit as engine
 from checker.load import load_spec
-from checker.result import EngineOutcome
+from checker.result import EngineOutcome, Verdict
+from checker.symmetry import symmetric_groups
 from tests.differential.specgen import Generated, cases, load_case
 from tests.engines.explicit_runs import explicit
 
@@ -61,8 +62,10 @@ def everything(o: EngineOutcome) -> tuple[object, ...]:
     )
 
 
-def same_in_c(spec: ir.Spec, bound: int | None = None) -> EngineOutcome:
-    plain = {"reduction": False, "symmetry": False, "local_steps": False}
+def same_in_c(
+    spec: ir.Spec, bound: int | None = None, *, symmetry: bool = False
+) -> EngineOutcome:
+    plain = {"reduction": False, "symmetry": symmetry, "local_steps": False}
     in_c = explicit(spec, bound, **plain)
     in_python = explicit(spec, bound, native=False, **plain)
     assert everything(in_c) == everything(in_python), spec.source.name
@@ -76,6 +79,39 @@ def test_shipped_specs_are_the_same_in_c(path: Path) -> None:
     o = same_in_c(spec)
     if not spec.properties & ir.LIVENESS_PROPERTIES:
         assert IN_C in o.stats.extra
+
+
+SYMMETRIC = [
+    p
+    for p in SPECS
+    if p.suffix == ".pg"
+    and symmetric_groups(load_spec(p))
+    and "liveness" not in p.parts
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SYMMETRIC, ids=lambda p: str(p.relative_to(ROOT)))
+def test_one_state_per_orbit_is_the_same_in_c(path: Path) -> None:
+    """Under symmetry both store each orbit's representative: the threads' blocks
+    in ascending order, sorted in C as in Python."""
+    o = same_in_c(load_spec(path), symmetry=True)
+    assert IN_C in o.stats.extra and o.stats.reduction == "symmetry"
+
+
+def test_there_are_symmetric_specs() -> None:
+    assert len(SYMMETRIC) >= 4
+
+
+def test_symmetric_blocks_past_64_bits_stay_in_python(tmp_path: Path) -> None:
+    """Two locals of 32 bits each make a thread's block wider than a C word."""
+    body = "  x = 2000000000\n  y = x - 1\n  assert y == 1999999999\n"
+    spec = _spec(tmp_path, f"thread a {{\n{body}}}\nthread b {{\n{body}}}\n")
+    o = explicit(spec, reduction=False, local_steps=False)
+    assert o.verdict == Verdict.SAFE and o.stats.reduction == "symmetry"
+    assert dict(o.stats.extra)["native search"] == (
+        "not used: a symmetric thread's slots are not one 64-bit block"
+    )
 
 
 @pytest.mark.slow

@@ -119,10 +119,10 @@ CORE = [
     "semantics",  # the moves evaluated: the reference step function
     "trace",  # runs, and their replay on the reference
     "packed",  # the moves compiled over packed states
-    "native",  # the moves and the breadth-first layer compiled to C
     "reduction",  # independence of moves: partial-order reduction, local steps
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
+    "native",  # the moves and the breadth-first layer compiled to C
     "coverage",  # what the runs of a check never did
     "liveness",  # fair cycles on the state graph: lassos
     "progress",  # what engines report while they run
