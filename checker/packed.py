@@ -249,6 +249,7 @@ class _Writer:
         self.fields = packed.fields
         self.lines: list[str] = []
         self.used: set[int] = set()  # the slots the function being written reads
+        self.syntax = replace(PYTHON, read=self._read_value)
 
     def module(self) -> str:
         d = self.d
@@ -389,7 +390,7 @@ class _Writer:
         self.lines += [*tests, "    return -1", ""]
 
     def expr(self, term: T.Term) -> str:
-        return render(term, replace(PYTHON, read=self._read_value))
+        return render(term, self.syntax)
 
     def _read_value(self, slot: int) -> str:
         self.used.add(slot)

@@ -444,7 +444,7 @@ class _PageRuns:
         self.host = tuple(host)
         self.slots = slots
         self.domains = domains
-        position = {slot: k for k, slot in enumerate(slots)}
+        self.position = position = {slot: k for k, slot in enumerate(slots)}
         page = set(slots)
 
         def relevant(m: Move) -> bool:
@@ -515,7 +515,7 @@ class _PageRuns:
                 continue
             new = list(vals)
             for slot, term in m.updates:
-                new[self.slots.index(slot)] = T.evaluate(term, values)
+                new[self.position[slot]] = T.evaluate(term, values)
             if tuple(new) != vals:
                 out.append((1, (tuple(new), pcs)))
         for k, pc in enumerate(pcs):
