@@ -27,12 +27,15 @@ import shutil
 import subprocess
 import tempfile
 from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
 from . import terms as T
-from .packed import Field, PackedStep, Syntax, WidthExceeded, code, render
-from .step import Move, Status
+from .packed import Field, PackedStep, Syntax, WidthExceeded, code, host_pages, render
+from .reduction import Candidate, LocalSteps, local_steps, merged_fanout, move_groups
+from .step import HOST, Move, Status
 from .symmetry import Block, blocks
 
 #: Integer fields wider than this would overflow C's 64-bit arithmetic.
@@ -43,7 +46,8 @@ OPTIMIZE = os.environ.get("PAGECHECK_NATIVE_CFLAGS", "-O1")
 #: The position of a successor among its parent's is stored in 16 bits.
 MAX_MOVES = 2**16 - 1
 
-OVERFLOW, NO_MEMORY = -1, -2
+OVERFLOW, NO_MEMORY, NEED_CANDIDATES = -1, -2, -3
+FOUND_SIZE = 5
 FOUND_MOVE, FOUND_NEVER, FOUND_DEADLOCK = 0, 1, 2
 
 
@@ -79,41 +83,48 @@ def compiler() -> str | None:
 class NativeStep:
     """The compiled search library of one spec's step function."""
 
-    def __init__(self, packed: PackedStep, *, symmetry: bool = False) -> None:
+    def __init__(
+        self, packed: PackedStep, *, symmetry: bool = False, timeout: float = 120.0
+    ) -> None:
         d = packed.definition
         if any(f.width > MAX_FIELD_BITS for f in packed.fields):
             raise NativeUnavailable("an integer field is wider than 62 bits")
-        if len(d.moves) > MAX_MOVES:
-            raise NativeUnavailable("more moves than a 16-bit position can name")
         groups = blocks(packed) if symmetry else ()
         if groups is None or any(w > 64 for g in groups for _, w in g):
             raise NativeUnavailable(
                 "a symmetric thread's slots are not one 64-bit block"
             )
+        local = local_steps(d)
+        most = max(len(d.moves), merged_fanout(d, local))
+        if most > MAX_MOVES:
+            raise NativeUnavailable("more moves than a 16-bit position can name")
         self.packed = packed
         self.words = max(1, -(-packed.bits // 64))
-        writer = _CWriter(packed, self.words)
-        self.source = writer.module() + writer.canon(groups) + _runtime()
-        self.library = _load(_build(self.source))
+        writer = _CWriter(packed, self.words, local)
+        self.source = writer.module(most) + writer.canon(groups) + _runtime()
+        self.library = _load(_build(self.source, timeout))
         _declare(self.library)
 
-    def search(self, s0: int, *, never: bool, deadlock: bool) -> NativeSearch:
-        return NativeSearch(self, s0, never=never, deadlock=deadlock)
+    def words_of(self, s: int) -> ctypes.Array[ctypes.c_uint64]:
+        n = self.words
+        return (ctypes.c_uint64 * n)(*((s >> (64 * k)) & (2**64 - 1) for k in range(n)))
+
+    def search(self, *, never: bool, deadlock: bool) -> NativeSearch:
+        return NativeSearch(self, never=never, deadlock=deadlock)
 
 
 class NativeSearch:
-    """One breadth-first search in C: the layer being expanded, the next, the stored
-    states and their links. The calls mirror `engines/explicit._Search`."""
+    """The stored states, their links and the violations found of one search in C,
+    and the calls of its three kinds, which mirror `engines/explicit.py`: the
+    breadth-first layer (`start`, `expand`, `advance`), the partial-order-reduced
+    layer (`start`, `expand_reduced`, `advance`), and the expansion by distance with
+    merged local steps (`start_weighted`, `expand_weighted`, `finish`)."""
 
-    def __init__(
-        self, step: NativeStep, s0: int, *, never: bool, deadlock: bool
-    ) -> None:
+    def __init__(self, step: NativeStep, *, never: bool, deadlock: bool) -> None:
         self.step = step
         self.lib = step.library
         self.handle = self.lib.pc_new(int(never), int(deadlock))
         if not self.handle:
-            raise MemoryError("no memory for the native search")
-        if self.lib.pc_start(self.handle, self._words(s0)) != 0:
             raise MemoryError("no memory for the native search")
 
     def close(self) -> None:
@@ -124,18 +135,40 @@ class NativeSearch:
     def __del__(self) -> None:
         self.close()
 
-    def _words(self, s: int) -> ctypes.Array[ctypes.c_uint64]:
-        n = self.step.words
-        return (ctypes.c_uint64 * n)(*((s >> (64 * k)) & (2**64 - 1) for k in range(n)))
+    @staticmethod
+    def _done(code: int) -> int:
+        if code == OVERFLOW:
+            raise WidthExceeded("an integer outgrew its field")
+        if code == NO_MEMORY:
+            raise MemoryError("no memory for the native search")
+        return code
+
+    # -- the breadth-first and partial-order layers
+    def start(self, s0: int) -> None:
+        self._done(self.lib.pc_start(self.handle, self.step.words_of(s0)))
 
     def expand(self, most: int, beyond: bool) -> int:
         """Expand up to `most` states of the layer; how many were expanded."""
-        done = int(self.lib.pc_expand(self.handle, most, int(beyond)))
-        if done == OVERFLOW:
-            raise WidthExceeded("an integer outgrew its field")
-        if done == NO_MEMORY:
-            raise MemoryError("no memory for the native search")
-        return done
+        return self._done(int(self.lib.pc_expand(self.handle, most, int(beyond))))
+
+    def expand_reduced(
+        self, most: int, candidates: Callable[[int], Sequence[Candidate]]
+    ) -> int:
+        """Expand up to `most` states of the layer by the partial-order reduction,
+        stopping at a violation; `candidates(s)` are those of the control vector
+        of `s`, asked once per vector."""
+        while True:
+            done = int(self.lib.pc_por_expand(self.handle, most))
+            if done != NEED_CANDIDATES:
+                return self._done(done)
+            missing = (ctypes.c_uint64 * self.step.words)()
+            self.lib.pc_missing(self.handle, missing)
+            s = sum(word << (64 * k) for k, word in enumerate(missing))
+            listed = [len(candidates(s))]
+            for c in candidates(s):
+                listed += [int(c.visible), len(c.groups), *c.groups]
+            table = (ctypes.c_int32 * len(listed))(*listed)
+            self._done(self.lib.pc_learn(self.handle, table, len(listed)))
 
     def left(self) -> int:
         """States of the current layer not yet expanded."""
@@ -148,6 +181,37 @@ class NativeSearch:
         """Start the next layer; its size."""
         return int(self.lib.pc_advance(self.handle))
 
+    # -- by distance, with merged local steps
+    def start_weighted(self, s0: int, bound: int) -> None:
+        self._done(self.lib.pc_w_start(self.handle, self.step.words_of(s0), bound))
+
+    def expand_weighted(self, w: int, most: int) -> int:
+        """Expand up to `most` more of the states at distance `w`."""
+        return self._done(int(self.lib.pc_w_expand(self.handle, w, most)))
+
+    def left_at(self, w: int) -> int:
+        return int(self.lib.pc_w_left(self.handle, w))
+
+    def finish(self, w: int) -> None:
+        """Done with distance `w`."""
+        self.lib.pc_w_finish(self.handle, w)
+
+    def queued(self) -> int:
+        """States waiting at some distance (stale entries included)."""
+        return int(self.lib.pc_w_queued(self.handle))
+
+    def deepest(self) -> int:
+        return int(self.lib.pc_w_deepest(self.handle))
+
+    def beyond(self) -> bool:
+        """A violation lay beyond the bound."""
+        return bool(self.lib.pc_w_beyond(self.handle))
+
+    def over_unseen(self) -> int:
+        """States first met beyond the bound that were never stored."""
+        return int(self.lib.pc_w_over_unseen(self.handle))
+
+    # -- for every search
     def count(self) -> int:
         return int(self.lib.pc_count(self.handle))
 
@@ -157,13 +221,15 @@ class NativeSearch:
     def stored_bytes(self) -> int:
         return int(self.lib.pc_bytes(self.handle))
 
-    def found(self) -> list[tuple[int, int, int]]:
-        """The violations of this layer so far: (kind, parent index, move or
-        position)."""
-        n = int(self.lib.pc_found(self.handle))
-        buffer = (ctypes.c_int32 * (3 * n))()
-        self.lib.pc_copy_found(self.handle, buffer)
-        return [(buffer[3 * k], buffer[3 * k + 1], buffer[3 * k + 2]) for k in range(n)]
+    def found(self, start: int = 0) -> list[Found]:
+        """The violations found, from number `start` on (a breadth-first layer
+        forgets its own when the next starts)."""
+        n = int(self.lib.pc_found(self.handle)) - start
+        if n <= 0:
+            return []
+        buffer = (ctypes.c_int32 * (FOUND_SIZE * n))()
+        self.lib.pc_copy_found(self.handle, start, buffer)
+        return [Found(*buffer[FOUND_SIZE * k : FOUND_SIZE * (k + 1)]) for k in range(n)]
 
     def links(self) -> tuple[array[int], array[int]]:
         """Every stored state's parent index and position, by index."""
@@ -172,6 +238,20 @@ class NativeSearch:
         position = (ctypes.c_uint16 * n)()
         self.lib.pc_copy_links(self.handle, parent, position)
         return array("I", bytes(parent)), array("H", bytes(position))
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A violation found in C: a violating move (`FOUND_MOVE`, `what` the move) or a
+    successor in a `never` or deadlock state (`what` its position); `position` is
+    the place among the successors or violating moves of `parent`, `steps` how far
+    it lies in a search by distance."""
+
+    kind: int
+    parent: int
+    what: int
+    position: int
+    steps: int
 
 
 # --------------------------------------------------------------------------- building
@@ -186,12 +266,12 @@ def _cache_dir() -> Path:
     return Path(base) / "pagecheck" / "native"
 
 
-def _build(source: str) -> Path:
+def _build(source: str, timeout: float) -> Path:
     """The library compiled from `source`, from the cache when it is there."""
     cc = compiler()
     if cc is None:
         raise NativeUnavailable("no C compiler (cc or gcc) on PATH")
-    digest = hashlib.sha256(f"{cc}\n{source}".encode()).hexdigest()[:32]
+    digest = hashlib.sha256(f"{cc} {OPTIMIZE}\n{source}".encode()).hexdigest()[:32]
     folder = _cache_dir()
     target = folder / f"step-{digest}.so"
     if target.exists():
@@ -206,7 +286,7 @@ def _build(source: str) -> Path:
                 [cc, OPTIMIZE, "-shared", "-fPIC", "-o", str(built), str(c_file)],
                 capture_output=True,
                 text=True,
-                timeout=120,
+                timeout=max(1.0, timeout),
                 check=False,
             )
             if done.returncode != 0:
@@ -226,26 +306,48 @@ def _load(path: Path) -> ctypes.CDLL:
 
 
 def _declare(lib: ctypes.CDLL) -> None:
-    p, c_long = ctypes.c_void_p, ctypes.c_long
-    lib.pc_new.argtypes, lib.pc_new.restype = [ctypes.c_int, ctypes.c_int], p
-    lib.pc_free.argtypes, lib.pc_free.restype = [p], None
-    lib.pc_start.argtypes = [p, ctypes.POINTER(ctypes.c_uint64)]
-    lib.pc_start.restype = ctypes.c_int
-    lib.pc_expand.argtypes, lib.pc_expand.restype = [p, c_long, ctypes.c_int], c_long
-    for name in ("pc_advance", "pc_layer_left", "pc_next_size", "pc_count", "pc_found"):
-        getattr(lib, name).argtypes = [p]
-        getattr(lib, name).restype = c_long
-    for name in ("pc_transitions", "pc_bytes"):
-        getattr(lib, name).argtypes = [p]
-        getattr(lib, name).restype = ctypes.c_uint64
-    lib.pc_copy_found.argtypes = [p, ctypes.POINTER(ctypes.c_int32)]
-    lib.pc_copy_found.restype = None
-    lib.pc_copy_links.argtypes = [
-        p,
-        ctypes.POINTER(ctypes.c_uint32),
-        ctypes.POINTER(ctypes.c_uint16),
-    ]
-    lib.pc_copy_links.restype = None
+    p, c_int, c_long, u64 = (
+        ctypes.c_void_p,
+        ctypes.c_int,
+        ctypes.c_long,
+        ctypes.c_uint64,
+    )
+    words = ctypes.POINTER(u64)
+    signatures: dict[str, tuple[list[type], type | None]] = {
+        "pc_new": ([c_int, c_int], p),
+        "pc_free": ([p], None),
+        "pc_start": ([p, words], c_int),
+        "pc_expand": ([p, c_long, c_int], c_long),
+        "pc_por_expand": ([p, c_long], c_long),
+        "pc_missing": ([p, words], None),
+        "pc_learn": ([p, ctypes.POINTER(ctypes.c_int32), c_long], c_int),
+        "pc_w_start": ([p, words, c_long], c_int),
+        "pc_w_expand": ([p, c_long, c_long], c_long),
+        "pc_w_left": ([p, c_long], c_long),
+        "pc_w_finish": ([p, c_long], None),
+        "pc_w_beyond": ([p], c_int),
+        "pc_copy_found": ([p, c_long, ctypes.POINTER(ctypes.c_int32)], None),
+        "pc_copy_links": (
+            [p, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint16)],
+            None,
+        ),
+        "pc_transitions": ([p], u64),
+        "pc_bytes": ([p], u64),
+    }
+    for name in (
+        "pc_advance",
+        "pc_layer_left",
+        "pc_next_size",
+        "pc_count",
+        "pc_found",
+        "pc_w_queued",
+        "pc_w_deepest",
+        "pc_w_over_unseen",
+    ):
+        signatures[name] = ([p], c_long)
+    for name, (arguments, result) in signatures.items():
+        function = getattr(lib, name)
+        function.argtypes, function.restype = arguments, result
 
 
 # --------------------------------------------------------------------------- C source
@@ -253,60 +355,217 @@ def _declare(lib: ctypes.CDLL) -> None:
 
 class _CWriter:
     """Writes the C source of a spec's step function (see `native_search.c` for
-    what it must define)."""
+    what it must define): a function per thread counter and per page of host moves,
+    as `packed.py` has in Python, and what the searches build from them."""
 
-    def __init__(self, packed: PackedStep, words: int) -> None:
+    def __init__(self, packed: PackedStep, words: int, local: LocalSteps) -> None:
         self.p = packed
         self.d = packed.definition
         self.fields = packed.fields
         self.words = words
+        self.local = local
         self.lines: list[str] = []
+        self.used: set[int] = set()  # the slots the function being written reads
+        self.syntax = replace(C_SYNTAX, read=self._read_value)
 
-    def module(self) -> str:
+    def module(self, most: int) -> str:
         d = self.d
         self.lines += [
             "#include <stdint.h>",
             f"#define W {self.words}",
-            f"#define MAX_OUT {max(1, len(d.moves))}",
+            f"#define MAX_OUT {max(1, most)}",
+            "#define STEP_ARGS const uint64_t *s, uint64_t *out, int *nout,"
+            " int32_t *bad, int *nbad",
+            "#define STEP_PASS s, out, nout, bad, nbad",
+            "#define MERGED_ARGS const uint64_t *s, uint64_t *out, int *nout,"
+            " uint16_t *wout, int32_t *bad, int *nbad, uint16_t *wbad",
             "",
-            "static int expand(const uint64_t *s, uint64_t *out, int *nout,"
-            " int32_t *bad, int *nbad) {",
-            "    uint64_t *o;",
-            *self.reads(),
         ]
-        for t, ts in enumerate(d.layout.threads):
-            per_pc = d.by_pc[t]
-            if not per_pc:
-                continue
-            status, counter = self.fields[ts.status], self.fields[ts.pc]
-            both = Field(status.offset, status.width + counter.width)
-            self.lines += [
-                f"    {{ uint64_t x = {self.get(both)};",
-                f"    if (!(x & {status.mask}u)) switch (x >> {status.width}) {{",
-            ]
+        for t, per_pc in enumerate(d.by_pc):
             for pc, moves in enumerate(per_pc):
-                if not moves:
-                    continue
-                self.lines.append(f"    case {pc}:")
-                for m in moves:
-                    self.move(m, "        ")
-                self.lines.append("        break;")
-            self.lines.append("    } }")
-        for m in d.host_moves:
-            self.move(m, "    ")
-        self.lines += ["    return 0;", "}", ""]
+                if moves:
+                    self.function(f"T{t}_{pc}", moves)
+            self.dispatch(t)
+        pages = host_pages(d)
+        for page, on_page in pages.items():
+            self.function(f"H{page}", on_page)
+        if [m for on_page in pages.values() for m in on_page] == list(d.host_moves):
+            calls = [f"    if (H{page}(STEP_PASS)) return 1;" for page in pages]
+            self.lines += ["static int host(STEP_ARGS) {", *calls, "    return 0;"]
+            self.lines += ["}", ""]
+        else:
+            self.function("host", d.host_moves)
+        self.expand()
+        self.groups()
+        for t in range(len(d.by_pc)):
+            if self.local.counters[t]:
+                self.chain(t)
+        self.merged()
         self.never()
         self.running()
         return "\n".join(self.lines) + "\n"
 
-    def move(self, m: Move, indent: str) -> None:
+    def function(self, name: str, moves: Sequence[Move]) -> None:
+        """`static int name(STEP_ARGS)`: the successors of the enabled `moves`, in
+        order; 1 when an integer overflows. It reads only the fields it uses."""
+        self.used = set()
+        body: list[str] = []
+        for m in moves:
+            body += self.move(m, "    ")
+        self.lines += [f"static int {name}(STEP_ARGS) {{", "    uint64_t *o;"]
+        self.lines += [self.read(slot) for slot in sorted(self.used)]
+        self.lines += [*body, "    (void)o;", "    return 0;", "}", ""]
+
+    def move(self, m: Move, indent: str) -> list[str]:
         inner = indent + "    "
-        self.lines.append(f"{indent}if ({self.expr(m.condition)}) {{")
+        lines = [f"{indent}if ({self.expr(m.condition)}) {{"]
         if m.violation is not None:
-            self.lines.append(f"{inner}bad[(*nbad)++] = {m.index};")
+            lines.append(f"{inner}bad[(*nbad)++] = {m.index};")
         else:
-            self.lines += [inner + line for line in self.successor(m)]
-        self.lines.append(f"{indent}}}")
+            lines += [inner + line for line in self.successor(m)]
+        return [*lines, f"{indent}}}"]
+
+    def dispatch(self, t: int) -> None:
+        """`run_T<t>(pc, STEP_ARGS)`: thread t's moves at counter `pc`."""
+        cases = [
+            f"    case {pc}: return T{t}_{pc}(STEP_PASS);"
+            for pc, moves in enumerate(self.d.by_pc[t])
+            if moves
+        ]
+        self.lines += [f"static int run_T{t}(int pc, STEP_ARGS) {{"]
+        if cases:
+            self.lines += ["    switch (pc) {", *cases, "    }"]
+        self.lines += ["    (void)pc; (void)s; (void)out; (void)nout;", "    return 0;"]
+        self.lines += ["}", ""]
+
+    def counter(self, t: int, state: str = "s") -> tuple[str, int, int]:
+        """Thread t's status and counter as one value of `state`, the status's
+        mask and width."""
+        ts = self.d.layout.threads[t]
+        status, counter = self.fields[ts.status], self.fields[ts.pc]
+        both = Field(status.offset, status.width + counter.width)
+        return self.get(both, state), status.mask, status.width
+
+    def expand(self) -> None:
+        """`expand`: each running thread's moves at its counter, then the host's."""
+        self.lines.append("static int expand(STEP_ARGS) {")
+        for t, per_pc in enumerate(self.d.by_pc):
+            if not per_pc:
+                continue
+            x, stopped, width = self.counter(t)
+            self.lines += [
+                f"    {{ uint64_t x = {x};",
+                f"    if (!(x & {stopped}u) && run_T{t}((int)(x >> {width}),"
+                " STEP_PASS)) return 1; }",
+            ]
+        self.lines += ["    return host(STEP_PASS);", "}", ""]
+
+    def groups(self) -> None:
+        """`group(g, ...)`: the moves of group g of `reduction.move_groups`, and
+        `CONTROL`, the bits that tell every thread's counter."""
+        cases = []
+        for g, (t, k) in enumerate(move_groups(self.d)):
+            if t == HOST:
+                cases.append(f"    case {g}: return H{k}(STEP_PASS);")
+            elif self.d.by_pc[t][k]:
+                cases.append(f"    case {g}: return T{t}_{k}(STEP_PASS);")
+        self.lines += ["static int group(int g, STEP_ARGS) {", "    switch (g) {"]
+        self.lines += [*cases, "    }", "    (void)s; (void)out; (void)nout;"]
+        self.lines += ["    return 0;", "}", ""]
+        mask = 0
+        for ts in self.d.layout.threads:
+            for slot in (ts.status, ts.pc):
+                f = self.fields[slot]
+                mask |= f.mask << f.offset
+        words = [(mask >> (64 * k)) & (2**64 - 1) for k in range(self.words)]
+        self.lines += [
+            "static const uint64_t CONTROL[W] = {"
+            + ", ".join(f"{w}ull" for w in words)
+            + "};",
+            "",
+        ]
+
+    def chain(self, t: int) -> None:
+        """`chain_T<t>(MERGED_ARGS, k)`: thread t's local step at `s`, the k + 1st
+        of its chain, and what follows it, as `engines/explicit._Chains` does."""
+        here = sorted(self.local.counters[t])
+        widest = max(len(moves) for moves in self.d.by_pc[t])
+        x, stopped, width = self.counter(t)
+        y, _, _ = self.counter(t, "y")
+        self.lines += [
+            f"static int chain_T{t}(MERGED_ARGS, int k) {{",
+            f"    uint64_t after[{widest} * W];",
+            f"    int32_t wrong[{widest}];",
+            "    int na = 0, nw = 0;",
+            f"    if (run_T{t}((int)({x} >> {width}), s, after, &na, wrong, &nw))",
+            "        return 1;",
+            "    for (int i = 0; i < nw; i++) {",
+            "        bad[*nbad] = wrong[i];",
+            "        wbad[(*nbad)++] = (uint16_t)(k + 1);",
+            "    }",
+            "    for (int i = 0; i < na; i++) {",
+            "        const uint64_t *y = after + i * W;",
+            f"        uint64_t c = {y};",
+            f"        if (c & {stopped}u) continue;",
+            f"        int pc = (int)(c >> {width});",
+            "        switch (pc) {",
+            *(f"        case {pc}:" for pc in here),
+            f"            if (chain_T{t}(y, out, nout, wout, bad, nbad, wbad, k + 1))",
+            "                return 1;",
+            "            continue;",
+            "        }",
+            "        int n = *nout, nb = *nbad;",
+            f"        if (run_T{t}(pc, y, out, nout, bad, nbad)) return 1;",
+            "        for (int j = n; j < *nout; j++) wout[j] = (uint16_t)(k + 2);",
+            "        for (int j = nb; j < *nbad; j++) wbad[j] = (uint16_t)(k + 2);",
+            "    }",
+            "    return 0;",
+            "}",
+            "",
+        ]
+
+    def merged(self) -> None:
+        """`merged`: `expand` with a thread at a local counter taking its chain;
+        each successor and violating move with the steps it stands for."""
+        lines = ["static int merged(MERGED_ARGS) {", "    int n, nb;"]
+        ones = [
+            "        for (int j = n; j < *nout; j++) wout[j] = 1;",
+            "        for (int j = nb; j < *nbad; j++) wbad[j] = 1;",
+        ]
+        for t, per_pc in enumerate(self.d.by_pc):
+            if not per_pc:
+                continue
+            x, stopped, width = self.counter(t)
+            lines += [
+                f"    {{ uint64_t x = {x};",
+                f"    if (!(x & {stopped}u)) {{",
+                f"        int pc = (int)(x >> {width});",
+            ]
+            here = sorted(self.local.counters[t])
+            if here:
+                test = " || ".join(f"pc == {pc}" for pc in here)
+                lines += [
+                    f"        if ({test}) {{",
+                    f"            if (chain_T{t}(s, out, nout, wout, bad, nbad, wbad, 0))",
+                    "                return 1;",
+                    "        } else {",
+                ]
+            lines += [
+                "        n = *nout; nb = *nbad;",
+                f"        if (run_T{t}(pc, STEP_PASS)) return 1;",
+                *ones,
+            ]
+            lines += ["        }" if here else "", "    } }"]
+        lines += [
+            "    n = *nout; nb = *nbad;",
+            "    if (host(STEP_PASS)) return 1;",
+            *ones,
+            "    (void)wout; (void)wbad;",
+            "    return 0;",
+            "}",
+            "",
+        ]
+        self.lines += [line for line in lines if line]
 
     def successor(self, m: Move) -> list[str]:
         """Lines writing the state after `m` to the next slot of `out`: per word,
@@ -349,27 +608,31 @@ class _CWriter:
             lines.append(f"o[{k}] = {' | '.join(terms + parts[k])};")
         return [*lines, "(*nout)++;"]
 
-    def get(self, f: Field) -> str:
-        """The raw field of `s` as an unsigned 64-bit value."""
+    def get(self, f: Field, state: str = "s") -> str:
+        """The raw field of `state` as an unsigned 64-bit value."""
         word, bit = divmod(f.offset, 64)
         mask = f"{f.mask}ull"
         if bit + f.width <= 64:
-            return f"((s[{word}] >> {bit}) & {mask})"
-        return f"(((s[{word}] >> {bit}) | (s[{word + 1}] << {64 - bit})) & {mask})"
+            return f"(({state}[{word}] >> {bit}) & {mask})"
+        return (
+            f"((({state}[{word}] >> {bit}) | ({state}[{word + 1}] << {64 - bit}))"
+            f" & {mask})"
+        )
 
-    def reads(self) -> list[str]:
-        """Every slot's value as a local `v<slot>` (the compiler drops those that a
-        function does not use)."""
-        out = []
-        for slot, f in enumerate(self.fields):
-            value = f"(int64_t){self.get(f)}"
-            if f.bias:
-                value = f"{value} - {f.bias}LL"
-            out.append(f"    const int64_t v{slot} = {value};")
-        return out
+    def read(self, slot: int) -> str:
+        """The declaration of `v<slot>`, the slot's value in `s`."""
+        f = self.fields[slot]
+        value = f"(int64_t){self.get(f)}"
+        if f.bias:
+            value = f"{value} - {f.bias}LL"
+        return f"    const int64_t v{slot} = {value};"
 
     def expr(self, term: T.Term) -> str:
-        return render(term, C_SYNTAX)
+        return render(term, self.syntax)
+
+    def _read_value(self, slot: int) -> str:
+        self.used.add(slot)
+        return f"v{slot}"
 
     def canon(self, groups: tuple[tuple[Block, ...], ...]) -> str:
         """`canon(s)`: the orbit's representative of `s`, in place: each group's
@@ -414,10 +677,14 @@ class _CWriter:
 
     def never(self) -> None:
         nevers = self.d.nevers if "never" in self.d.spec.properties else ()
-        self.lines += ["static int never_at(const uint64_t *s) {", *self.reads()]
-        for k, (cond, _) in enumerate(nevers):
-            self.lines.append(f"    if ({self.expr(cond)}) return {k};")
-        self.lines += ["    (void)s;", "    return -1;", "}", ""]
+        self.used = set()
+        tests = [
+            f"    if ({self.expr(cond)}) return {k};"
+            for k, (cond, _) in enumerate(nevers)
+        ]
+        self.lines.append("static int never_at(const uint64_t *s) {")
+        self.lines += [self.read(slot) for slot in sorted(self.used)]
+        self.lines += [*tests, "    (void)s;", "    return -1;", "}", ""]
 
     def running(self) -> None:
         self.lines.append("static int running(const uint64_t *s) {")

@@ -1,45 +1,83 @@
-/* The breadth-first layer of pagecheck's explicit engine, in C.
+/* The searches of pagecheck's explicit engine, in C.
 
    `native.py` writes, above this text, the spec's step function over packed states of
    W 64-bit words (the bit layout of packed.py, least significant word first):
 
      #define W ...            words per state
-     #define MAX_OUT ...      most successors and violating moves of one state
-     static int expand(const uint64_t *s, uint64_t *out, int *nout,
-                       int32_t *bad, int *nbad);      0, or 1 when an integer overflows
-     static int never_at(const uint64_t *s);         first `never` that holds, or -1
-     static int running(const uint64_t *s);          some thread is running
-     static void canon(uint64_t *s);                 its orbit's representative, in
-                                                     place (symmetric threads)
+     #define MAX_OUT ...      most successors and violating moves of one expansion,
+                              merged local steps included
+     STEP_ARGS                const uint64_t *s, uint64_t *out, int *nout,
+                              int32_t *bad, int *nbad
+     MERGED_ARGS              STEP_ARGS with uint16_t *wout after nout and
+                              uint16_t *wbad after nbad: the steps each stands for
+     static int expand(STEP_ARGS);     every move; 0, or 1 when an integer overflows
+     static int group(int g, STEP_ARGS);  the moves of one group of reduction.py
+     static int merged(MERGED_ARGS);   `expand` with local steps merged
+     static const uint64_t CONTROL[W]; the bits of every thread's status and counter
+     static int never_at(const uint64_t *s);  first `never` that holds, or -1
+     static int running(const uint64_t *s);   some thread is running
+     static void canon(uint64_t *s);          its orbit's representative, in place
 
-   Everything here is the search's bookkeeping, the same as engines/explicit.py's
-   `_Search.layer`: states are stored once (an open-addressing hash set of states),
-   each with the index of the state it was first reached from and its position among
-   that state's successors; the states of the layer being expanded and of the next
-   are kept in order, so that a stored state's index is its place in the search. */
+   Everything here is the bookkeeping of engines/explicit.py's three searches, done
+   the same way, so that a state gets the index, parent link and position it gets
+   there: the breadth-first search (`_Search.layer`), the partial-order-reduced one
+   (`_reduced`) and the one over merged local steps in order of distance
+   (`_weighted`). A state is stored once, at the next index, in chunks that never
+   move; an open-addressing table of indices finds it. */
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 enum { FOUND_MOVE = 0, FOUND_NEVER = 1, FOUND_DEADLOCK = 2 };
-enum { OK = 0, OVERFLOW = -1, NO_MEMORY = -2 };
+enum { OK = 0, OVERFLOW = -1, NO_MEMORY = -2, NEED_CANDIDATES = -3 };
+
+#define CHUNK_BITS 14
+#define CHUNK ((size_t)1 << CHUNK_BITS)
+#define FOUND_SIZE 5
+#define EXPANDED 0x80000000u
 
 typedef struct {
-    uint64_t *keys; /* tcap states */
-    uint8_t *used;  /* tcap flags */
-    size_t tcap, tcount;
-    uint64_t *front, *next; /* states of this layer and the next */
-    size_t nfront, nnext, capfront, capnext;
+    uint32_t *items;
+    size_t n, cap;
+} Bucket;
+
+typedef struct {
+    int never_on, deadlock_on;
+    /* the stored states by index, CHUNK to a block */
+    uint64_t **chunks;
+    size_t nchunks, capchunks, count;
+    /* per slot: (high half of the state's hash << 32) | (index + 1); 0: empty */
+    uint64_t *table;
+    size_t tcap;
     uint32_t *parent;
     uint16_t *position;
-    size_t count, caplinks;
-    size_t first; /* index of front[0] */
-    size_t done;  /* states of front expanded */
+    size_t caplinks;
     uint64_t transitions;
-    int32_t *found; /* triples: kind, parent index, move or position */
+    /* violations: kind, parent index, move or position, position, steps */
+    int32_t *found;
     size_t nfound, capfound;
-    int never_on, deadlock_on;
+    /* breadth-first layers: indices [first, end), `done` of them expanded */
+    size_t first, end, done;
+    /* partial order: candidates per control vector (`Stubborn.candidates`), each
+       list `n, then per candidate: visible, groups, group...`, learnt from Python */
+    uint64_t *ctl_keys;
+    int32_t *ctl_at;
+    size_t ctl_cap, ctl_count;
+    int32_t *lists;
+    size_t nlists, caplists;
+    uint64_t missing[W];
+    /* merged local steps: distance per index (EXPANDED once expanded) and the
+       indices to expand at each distance */
+    uint32_t *dist;
+    size_t capdist;
+    Bucket *buckets;
+    long bound;
+    size_t queued;
+    uint32_t deepest;
+    int beyond;
+    uint64_t *over; /* states first met beyond the bound */
+    size_t nover, capover;
 } Search;
 
 static uint64_t hash_state(const uint64_t *s) {
@@ -63,79 +101,93 @@ static int grow(void **p, size_t *cap, size_t need, size_t item) {
     return 1;
 }
 
+static uint64_t *at(const Search *x, size_t i) {
+    return x->chunks[i >> CHUNK_BITS] + (i & (CHUNK - 1)) * W;
+}
+
+/* The index of `s` (hash `h`), or -1. */
+static long find(const Search *x, const uint64_t *s, uint64_t h) {
+    if (!x->tcap) return -1;
+    uint64_t tag = h >> 32;
+    size_t j = h & (x->tcap - 1);
+    for (uint64_t e; (e = x->table[j]) != 0; j = (j + 1) & (x->tcap - 1)) {
+        if (e >> 32 != tag) continue;
+        size_t i = (size_t)(uint32_t)e - 1;
+        if (memcmp(at(x, i), s, W * sizeof(uint64_t)) == 0) return (long)i;
+    }
+    return -1;
+}
+
+static void place(uint64_t *table, size_t cap, uint64_t h, size_t i) {
+    size_t j = h & (cap - 1);
+    while (table[j]) j = (j + 1) & (cap - 1);
+    table[j] = (h >> 32) << 32 | (uint64_t)(i + 1);
+}
+
 static int rehash(Search *x) {
     size_t n = x->tcap ? x->tcap * 2 : 4096;
-    uint64_t *keys = malloc(n * W * sizeof(uint64_t));
-    uint8_t *used = calloc(n, 1);
-    if (!keys || !used) {
-        free(keys);
-        free(used);
-        return 0;
-    }
-    for (size_t i = 0; i < x->tcap; i++) {
-        if (!x->used[i]) continue;
-        const uint64_t *s = x->keys + i * W;
-        size_t j = hash_state(s) & (n - 1);
-        while (used[j]) j = (j + 1) & (n - 1);
-        used[j] = 1;
-        memcpy(keys + j * W, s, W * sizeof(uint64_t));
-    }
-    free(x->keys);
-    free(x->used);
-    x->keys = keys;
-    x->used = used;
+    uint64_t *table = calloc(n, sizeof(uint64_t));
+    if (!table) return 0;
+    for (size_t i = 0; i < x->count; i++) place(table, n, hash_state(at(x, i)), i);
+    free(x->table);
+    x->table = table;
     x->tcap = n;
     return 1;
 }
 
-/* 1 when `s` was new (now stored), 0 when seen, -1 when out of memory. */
-static int insert(Search *x, const uint64_t *s) {
-    if ((x->tcount + 1) * 4 > x->tcap * 3 && !rehash(x)) return -1;
-    size_t j = hash_state(s) & (x->tcap - 1);
-    while (x->used[j]) {
-        if (memcmp(x->keys + j * W, s, W * sizeof(uint64_t)) == 0) return 0;
-        j = (j + 1) & (x->tcap - 1);
+/* Store `s` (hash `h`, not stored yet), reached from `parent` as its successor
+   number `j`: its index, or -1 when out of memory. */
+static long add(Search *x, const uint64_t *s, uint64_t h, size_t parent, int j) {
+    size_t i = x->count;
+    if (i >= UINT32_MAX - 1) return -1;
+    if ((i + 1) * 4 > x->tcap * 3 && !rehash(x)) return -1;
+    if (i == x->nchunks * CHUNK) {
+        if (!grow((void **)&x->chunks, &x->capchunks, x->nchunks + 1, sizeof(void *)))
+            return -1;
+        uint64_t *block = malloc(CHUNK * W * sizeof(uint64_t));
+        if (!block) return -1;
+        x->chunks[x->nchunks++] = block;
     }
-    x->used[j] = 1;
-    memcpy(x->keys + j * W, s, W * sizeof(uint64_t));
-    x->tcount++;
-    return 1;
+    if (i == x->caplinks) {
+        size_t n = x->caplinks ? x->caplinks * 2 : 1024;
+        uint32_t *parent_links = realloc(x->parent, n * sizeof(uint32_t));
+        if (!parent_links) return -1;
+        x->parent = parent_links;
+        uint16_t *positions = realloc(x->position, n * sizeof(uint16_t));
+        if (!positions) return -1;
+        x->position = positions;
+        x->caplinks = n;
+    }
+    memcpy(at(x, i), s, W * sizeof(uint64_t));
+    x->parent[i] = (uint32_t)parent;
+    x->position[i] = (uint16_t)j;
+    place(x->table, x->tcap, h, i);
+    x->count++;
+    return (long)i;
 }
 
-static int contains(const Search *x, const uint64_t *s) {
-    size_t j = hash_state(s) & (x->tcap - 1);
-    while (x->used[j]) {
-        if (memcmp(x->keys + j * W, s, W * sizeof(uint64_t)) == 0) return 1;
-        j = (j + 1) & (x->tcap - 1);
-    }
-    return 0;
-}
-
-static int note(Search *x, int32_t kind, size_t index, int32_t what) {
-    if (!grow((void **)&x->found, &x->capfound, 3 * (x->nfound + 1), sizeof(int32_t)))
+static int note(Search *x, int32_t kind, size_t index, int32_t what, int32_t j,
+                int32_t steps) {
+    if (!grow((void **)&x->found, &x->capfound, FOUND_SIZE * (x->nfound + 1),
+              sizeof(int32_t)))
         return 0;
-    int32_t *f = x->found + 3 * x->nfound++;
+    int32_t *f = x->found + FOUND_SIZE * x->nfound++;
     f[0] = kind;
     f[1] = (int32_t)index;
     f[2] = what;
+    f[3] = j;
+    f[4] = steps;
     return 1;
 }
 
-static int link(Search *x, size_t index, int j) {
-    if (x->count == x->caplinks) {
-        size_t n = x->caplinks ? x->caplinks * 2 : 1024;
-        uint32_t *parent = realloc(x->parent, n * sizeof(uint32_t));
-        if (!parent) return 0;
-        x->parent = parent;
-        uint16_t *position = realloc(x->position, n * sizeof(uint16_t));
-        if (!position) return 0;
-        x->position = position;
-        x->caplinks = n;
-    }
-    x->parent[x->count] = (uint32_t)index;
-    x->position[x->count] = (uint16_t)j;
-    x->count++;
-    return 1;
+/* 1 when a thread runs and no move is enabled at `t`, 0 when not, OVERFLOW. */
+static int deadlocked(const uint64_t *t) {
+    if (!running(t)) return 0;
+    uint64_t out[MAX_OUT * W];
+    int32_t bad[MAX_OUT];
+    int nout = 0, nbad = 0;
+    if (expand(t, out, &nout, bad, &nbad)) return OVERFLOW;
+    return nout == 0 && nbad == 0;
 }
 
 void *pc_new(int never_on, int deadlock_on) {
@@ -150,24 +202,32 @@ void *pc_new(int never_on, int deadlock_on) {
 void pc_free(void *p) {
     Search *x = p;
     if (!x) return;
-    free(x->keys);
-    free(x->used);
-    free(x->front);
-    free(x->next);
+    for (size_t k = 0; k < x->nchunks; k++) free(x->chunks[k]);
+    free(x->chunks);
+    free(x->table);
     free(x->parent);
     free(x->position);
     free(x->found);
+    free(x->ctl_keys);
+    free(x->ctl_at);
+    free(x->lists);
+    free(x->dist);
+    if (x->buckets)
+        for (long w = 0; w <= x->bound; w++) free(x->buckets[w].items);
+    free(x->buckets);
+    free(x->over);
     free(x);
 }
 
 int pc_start(void *p, const uint64_t *s0) {
     Search *x = p;
-    if (insert(x, s0) < 0 || !link(x, 0, 0)) return NO_MEMORY;
-    if (!grow((void **)&x->front, &x->capfront, W, sizeof(uint64_t))) return NO_MEMORY;
-    memcpy(x->front, s0, W * sizeof(uint64_t));
-    x->nfront = 1;
+    if (add(x, s0, hash_state(s0), 0, 0) < 0) return NO_MEMORY;
+    x->first = 0;
+    x->end = 1;
     return OK;
 }
+
+/* ---------------------------------------------------------------- breadth-first */
 
 /* Expand up to `most` more states of the current layer. With `beyond` (the layer
    lies past the bound), stop at the first new state or violation. The number of
@@ -177,9 +237,9 @@ long pc_expand(void *p, long most, int beyond) {
     uint64_t out[MAX_OUT * W];
     int32_t bad[MAX_OUT];
     long k = 0;
-    while (k < most && x->done < x->nfront) {
+    while (k < most && x->first + x->done < x->end) {
         size_t index = x->first + x->done;
-        const uint64_t *s = x->front + x->done * W;
+        const uint64_t *s = at(x, index);
         int nout = 0, nbad = 0;
         if (expand(s, out, &nout, bad, &nbad)) return OVERFLOW;
         x->done++;
@@ -187,32 +247,26 @@ long pc_expand(void *p, long most, int beyond) {
         x->transitions += (uint64_t)(nout + nbad);
         for (int j = 0; j < nout; j++) canon(out + j * W);
         for (int b = 0; b < nbad; b++)
-            if (!note(x, FOUND_MOVE, index, bad[b])) return NO_MEMORY;
+            if (!note(x, FOUND_MOVE, index, bad[b], b, 1)) return NO_MEMORY;
         for (int j = 0; j < nout; j++) {
             const uint64_t *t = out + j * W;
-            if (contains(x, t)) continue;
+            uint64_t h = hash_state(t);
+            if (find(x, t, h) >= 0) continue;
             if (x->never_on && never_at(t) >= 0) {
-                if (!note(x, FOUND_NEVER, index, j)) return NO_MEMORY;
+                if (!note(x, FOUND_NEVER, index, j, j, 1)) return NO_MEMORY;
                 continue;
             }
-            if (x->deadlock_on && running(t)) {
-                uint64_t tout[MAX_OUT * W];
-                int32_t tbad[MAX_OUT];
-                int tn = 0, tb = 0;
-                if (expand(t, tout, &tn, tbad, &tb)) return OVERFLOW;
-                if (tn == 0 && tb == 0) {
-                    if (!note(x, FOUND_DEADLOCK, index, j)) return NO_MEMORY;
+            if (x->deadlock_on) {
+                int stuck = deadlocked(t);
+                if (stuck == OVERFLOW) return OVERFLOW;
+                if (stuck) {
+                    if (!note(x, FOUND_DEADLOCK, index, j, j, 1)) return NO_MEMORY;
                     continue;
                 }
             }
-            if (insert(x, t) < 0 || !link(x, index, j)) return NO_MEMORY;
-            if (!grow((void **)&x->next, &x->capnext, (x->nnext + 1) * W,
-                      sizeof(uint64_t)))
-                return NO_MEMORY;
-            memcpy(x->next + x->nnext * W, t, W * sizeof(uint64_t));
-            x->nnext++;
+            if (add(x, t, h, index, j) < 0) return NO_MEMORY;
         }
-        if (beyond && (x->nfound || x->nnext)) break;
+        if (beyond && (x->nfound || x->count > x->end)) break;
     }
     return k;
 }
@@ -220,41 +274,278 @@ long pc_expand(void *p, long most, int beyond) {
 /* The next layer becomes the current one; its size. */
 long pc_advance(void *p) {
     Search *x = p;
-    uint64_t *t = x->front;
-    size_t c = x->capfront;
-    x->first += x->nfront;
-    x->front = x->next;
-    x->capfront = x->capnext;
-    x->nfront = x->nnext;
-    x->next = t;
-    x->capnext = c;
-    x->nnext = 0;
+    x->first = x->end;
+    x->end = x->count;
     x->done = 0;
     x->nfound = 0;
-    return (long)x->nfront;
+    return (long)(x->end - x->first);
 }
 
 long pc_layer_left(void *p) {
     Search *x = p;
-    return (long)(x->nfront - x->done);
+    return (long)(x->end - x->first - x->done);
 }
 
-long pc_next_size(void *p) { return (long)((Search *)p)->nnext; }
+long pc_next_size(void *p) {
+    Search *x = p;
+    return (long)(x->count - x->end);
+}
+
+/* ---------------------------------------------------------------- partial order */
+
+/* The candidate list learnt for the control vector of `s`, or NULL (then `missing`
+   holds that vector, for Python to compute). */
+static const int32_t *candidates(Search *x, const uint64_t *s) {
+    uint64_t key[W];
+    for (int k = 0; k < W; k++) key[k] = s[k] & CONTROL[k];
+    if (x->ctl_cap) {
+        size_t j = hash_state(key) & (x->ctl_cap - 1);
+        for (; x->ctl_at[j]; j = (j + 1) & (x->ctl_cap - 1))
+            if (memcmp(x->ctl_keys + j * W, key, W * sizeof(uint64_t)) == 0)
+                return x->lists + x->ctl_at[j] - 1;
+    }
+    memcpy(x->missing, key, W * sizeof(uint64_t));
+    return NULL;
+}
+
+void pc_missing(void *p, uint64_t *out) {
+    memcpy(out, ((Search *)p)->missing, W * sizeof(uint64_t));
+}
+
+/* Learn the candidate list of the missing control vector. */
+int pc_learn(void *p, const int32_t *list, long n) {
+    Search *x = p;
+    if ((x->ctl_count + 1) * 2 > x->ctl_cap) {
+        size_t cap = x->ctl_cap ? x->ctl_cap * 2 : 256;
+        uint64_t *keys = malloc(cap * W * sizeof(uint64_t));
+        int32_t *where = calloc(cap, sizeof(int32_t));
+        if (!keys || !where) {
+            free(keys);
+            free(where);
+            return NO_MEMORY;
+        }
+        for (size_t i = 0; i < x->ctl_cap; i++) {
+            if (!x->ctl_at[i]) continue;
+            size_t j = hash_state(x->ctl_keys + i * W) & (cap - 1);
+            while (where[j]) j = (j + 1) & (cap - 1);
+            where[j] = x->ctl_at[i];
+            memcpy(keys + j * W, x->ctl_keys + i * W, W * sizeof(uint64_t));
+        }
+        free(x->ctl_keys);
+        free(x->ctl_at);
+        x->ctl_keys = keys;
+        x->ctl_at = where;
+        x->ctl_cap = cap;
+    }
+    if (!grow((void **)&x->lists, &x->caplists, x->nlists + (size_t)n, sizeof(int32_t)))
+        return NO_MEMORY;
+    memcpy(x->lists + x->nlists, list, (size_t)n * sizeof(int32_t));
+    size_t j = hash_state(x->missing) & (x->ctl_cap - 1);
+    while (x->ctl_at[j]) j = (j + 1) & (x->ctl_cap - 1);
+    x->ctl_at[j] = (int32_t)(x->nlists + 1);
+    memcpy(x->ctl_keys + j * W, x->missing, W * sizeof(uint64_t));
+    x->nlists += (size_t)n;
+    x->ctl_count++;
+    return OK;
+}
+
+static int holds(const uint64_t *out, int nout, const uint64_t *s) {
+    for (int j = 0; j < nout; j++)
+        if (memcmp(out + j * W, s, W * sizeof(uint64_t)) == 0) return 1;
+    return 0;
+}
+
+/* Expand up to `most` more states of the current layer with the first candidate
+   that is invisible, and either ends in a violation or leaves the state (C3: under
+   `run_bound`, the only cycles are self-loops), else with every move. Stops at the
+   first violation (`found`), and with NEED_CANDIDATES where a control vector's
+   candidates are not learnt yet. */
+long pc_por_expand(void *p, long most) {
+    Search *x = p;
+    uint64_t out[MAX_OUT * W];
+    int32_t bad[MAX_OUT];
+    long k = 0;
+    while (k < most && x->first + x->done < x->end) {
+        size_t index = x->first + x->done;
+        const uint64_t *s = at(x, index);
+        const int32_t *list = candidates(x, s);
+        if (!list) return NEED_CANDIDATES;
+        int nout = 0, nbad = 0, taken = 0;
+        const int32_t *c = list + 1;
+        for (int32_t n = 0; n < list[0] && !taken; n++, c += 2 + c[1]) {
+            if (c[0]) continue;
+            for (int32_t g = 0; g < c[1]; g++)
+                if (group(c[2 + g], s, out, &nout, bad, &nbad)) return OVERFLOW;
+            if (nbad || (nout && !holds(out, nout, s)))
+                taken = 1;
+            else
+                nout = 0;
+        }
+        if (!taken && expand(s, out, &nout, bad, &nbad)) return OVERFLOW;
+        x->done++;
+        k++;
+        x->transitions += (uint64_t)(nout + nbad);
+        if (nbad) return note(x, FOUND_MOVE, index, bad[0], 0, 1) ? k : NO_MEMORY;
+        for (int j = 0; j < nout; j++) {
+            const uint64_t *t = out + j * W;
+            uint64_t h = hash_state(t);
+            if (find(x, t, h) >= 0) continue;
+            int stuck = x->deadlock_on ? deadlocked(t) : 0;
+            if (stuck == OVERFLOW) return OVERFLOW;
+            if ((x->never_on && never_at(t) >= 0) || stuck)
+                return note(x, stuck ? FOUND_DEADLOCK : FOUND_NEVER, index, j, j, 1)
+                           ? k
+                           : NO_MEMORY;
+            if (add(x, t, h, index, j) < 0) return NO_MEMORY;
+        }
+    }
+    return k;
+}
+
+/* ------------------------------------------------------- merged local steps */
+
+static int push(Search *x, uint32_t w, size_t index) {
+    Bucket *b = &x->buckets[w];
+    if (!grow((void **)&b->items, &b->cap, b->n + 1, sizeof(uint32_t))) return 0;
+    b->items[b->n++] = (uint32_t)index;
+    x->queued++;
+    return 1;
+}
+
+static int set_dist(Search *x, size_t index, uint32_t w) {
+    if (!grow((void **)&x->dist, &x->capdist, index + 1, sizeof(uint32_t))) return 0;
+    x->dist[index] = w;
+    return 1;
+}
+
+int pc_w_start(void *p, const uint64_t *s0, long bound) {
+    Search *x = p;
+    x->bound = bound;
+    x->buckets = calloc((size_t)bound + 1, sizeof(Bucket));
+    if (!x->buckets || pc_start(p, s0) != OK) return NO_MEMORY;
+    return set_dist(x, 0, 0) && push(x, 0, 0) ? OK : NO_MEMORY;
+}
+
+/* Expand up to `most` more states of the ones at distance `w`, each by every move
+   with local steps merged: a successor that stands for k steps lies at w + k. A
+   stored state not yet expanded that this reaches sooner moves to the nearer
+   distance, with the new link. */
+long pc_w_expand(void *p, long w, long most) {
+    Search *x = p;
+    Bucket *b = &x->buckets[w];
+    uint64_t out[MAX_OUT * W];
+    int32_t bad[MAX_OUT];
+    uint16_t wout[MAX_OUT], wbad[MAX_OUT];
+    long k = 0;
+    while (k < most && x->done < b->n) {
+        size_t index = b->items[x->done++];
+        k++;
+        if (x->dist[index] != (uint32_t)w) continue;
+        x->dist[index] |= EXPANDED;
+        const uint64_t *s = at(x, index);
+        int nout = 0, nbad = 0;
+        if (merged(s, out, &nout, wout, bad, &nbad, wbad)) return OVERFLOW;
+        x->transitions += (uint64_t)(nout + nbad);
+        for (int j = 0; j < nbad; j++) {
+            long v = w + wbad[j];
+            if (v > x->bound)
+                x->beyond = 1;
+            else if (!note(x, FOUND_MOVE, index, bad[j], j, (int32_t)v))
+                return NO_MEMORY;
+        }
+        for (int j = 0; j < nout; j++) {
+            uint64_t *t = out + j * W;
+            uint32_t v = (uint32_t)(w + wout[j]);
+            canon(t);
+            uint64_t h = hash_state(t);
+            long i = find(x, t, h);
+            if (i >= 0) {
+                if (!(x->dist[i] & EXPANDED) && v < x->dist[i]) {
+                    x->parent[i] = (uint32_t)index;
+                    x->position[i] = (uint16_t)j;
+                    x->dist[i] = v;
+                    if (!push(x, v, (size_t)i)) return NO_MEMORY;
+                }
+                continue;
+            }
+            if ((long)v > x->bound) {
+                if (!grow((void **)&x->over, &x->capover, (x->nover + 1) * W,
+                          sizeof(uint64_t)))
+                    return NO_MEMORY;
+                memcpy(x->over + x->nover++ * W, t, W * sizeof(uint64_t));
+                continue;
+            }
+            if (x->never_on && never_at(t) >= 0) {
+                if (!note(x, FOUND_NEVER, index, j, j, (int32_t)v)) return NO_MEMORY;
+                continue;
+            }
+            i = add(x, t, h, index, j);
+            if (i < 0 || !set_dist(x, (size_t)i, v) || !push(x, v, (size_t)i))
+                return NO_MEMORY;
+            if (v > x->deepest) x->deepest = v;
+        }
+    }
+    return k;
+}
+
+long pc_w_left(void *p, long w) {
+    Search *x = p;
+    return (long)(x->buckets[w].n - x->done);
+}
+
+/* Done with distance `w`. */
+void pc_w_finish(void *p, long w) {
+    Search *x = p;
+    Bucket *b = &x->buckets[w];
+    x->queued -= b->n;
+    free(b->items);
+    b->items = NULL;
+    b->n = b->cap = 0;
+    x->done = 0;
+}
+
+long pc_w_queued(void *p) { return (long)((Search *)p)->queued; }
+long pc_w_deepest(void *p) { return (long)((Search *)p)->deepest; }
+int pc_w_beyond(void *p) { return ((Search *)p)->beyond; }
+
+/* How many states first met beyond the bound were never stored. */
+long pc_w_over_unseen(void *p) {
+    Search *x = p;
+    long n = 0;
+    for (size_t k = 0; k < x->nover; k++) {
+        const uint64_t *t = x->over + k * W;
+        if (find(x, t, hash_state(t)) < 0) n++;
+    }
+    return n;
+}
+
+/* ---------------------------------------------------------------- for Python */
+
 long pc_count(void *p) { return (long)((Search *)p)->count; }
 uint64_t pc_transitions(void *p) { return ((Search *)p)->transitions; }
 long pc_found(void *p) { return (long)((Search *)p)->nfound; }
 
-void pc_copy_found(void *p, int32_t *out) {
+/* The violations from number `start` on. */
+void pc_copy_found(void *p, long start, int32_t *out) {
     Search *x = p;
-    memcpy(out, x->found, 3 * x->nfound * sizeof(int32_t));
+    memcpy(out, x->found + FOUND_SIZE * (size_t)start,
+           FOUND_SIZE * (x->nfound - (size_t)start) * sizeof(int32_t));
 }
 
-/* What the stored states take: the hash set, both layers and the links. */
+/* What the search holds: the states, the table, the links and each search's own. */
 uint64_t pc_bytes(void *p) {
     Search *x = p;
-    return (uint64_t)x->tcap * (W * sizeof(uint64_t) + 1) +
-           (uint64_t)(x->capfront + x->capnext) * sizeof(uint64_t) +
-           (uint64_t)x->caplinks * (sizeof(uint32_t) + sizeof(uint16_t));
+    uint64_t n = (uint64_t)x->nchunks * CHUNK * W * sizeof(uint64_t) +
+                 (uint64_t)x->tcap * sizeof(uint64_t) +
+                 (uint64_t)x->caplinks * (sizeof(uint32_t) + sizeof(uint16_t)) +
+                 (uint64_t)x->capdist * sizeof(uint32_t) +
+                 (uint64_t)x->capover * sizeof(uint64_t) +
+                 (uint64_t)x->ctl_cap * (W * sizeof(uint64_t) + sizeof(int32_t)) +
+                 (uint64_t)x->caplists * sizeof(int32_t);
+    if (x->buckets)
+        for (long w = 0; w <= x->bound; w++)
+            n += (uint64_t)x->buckets[w].cap * sizeof(uint32_t);
+    return n;
 }
 
 void pc_copy_links(void *p, uint32_t *parent, uint16_t *position) {

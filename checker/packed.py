@@ -74,7 +74,7 @@ class PackedStep:
         )
         self.page_calls: dict[int, Expand] = {
             p: namespace[f"host_p{p}"]  # type: ignore[misc]
-            for p in _host_pages(definition)
+            for p in host_pages(definition)
         }
         self.control: Callable[[int], tuple[int, ...]] = namespace["control"]  # type: ignore[assignment]
         self.host: Expand = namespace["host"]  # type: ignore[assignment]
@@ -190,7 +190,7 @@ def compiled_for(definition: StepDefinition, steps: int) -> PackedStep:
     return compiled(definition, steps)
 
 
-def _host_pages(d: StepDefinition) -> dict[int, list[Move]]:
+def host_pages(d: StepDefinition) -> dict[int, list[Move]]:
     """The host moves grouped by the page they act on, pages in order."""
     pages: dict[int, list[Move]] = {}
     for m in d.host_moves:
@@ -264,7 +264,7 @@ class _Writer:
                 f"T{t} = ({', '.join(names)}{',' if len(names) == 1 else ''})"
             )
         self.function("host", d.host_moves)
-        for page, on_page in _host_pages(d).items():
+        for page, on_page in host_pages(d).items():
             self.function(f"host_p{page}", on_page)
         self.lines += tables
         self.lines += _dispatch(self.d, self.fields, "T")

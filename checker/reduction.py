@@ -70,6 +70,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import TypeVar
 
 from . import ir
@@ -184,10 +185,20 @@ Expand = Callable[[int, list[int], list[int]], None]
 class Candidate:
     """One stubborn set at a control vector: the functions that append the
     successors of its enabled moves (thread groups at their current counter, host
-    moves of pages), and whether one of them is visible."""
+    moves of pages), the numbers of those groups (`move_groups`), and whether one of
+    them is visible."""
 
     calls: tuple[Expand, ...]
+    groups: tuple[int, ...]
     visible: bool
+
+
+def move_groups(d: StepDefinition) -> list[tuple[int, int]]:
+    """The groups of moves a stubborn set is made of, numbered in this order:
+    (t, pc) for every counter of every thread, then (HOST, p) for every page the
+    host acts on."""
+    groups = [(t, pc) for t, per_pc in enumerate(d.by_pc) for pc in range(len(per_pc))]
+    return groups + [(HOST, p) for p in sorted({host_page(m) for m in d.host_moves})]
 
 
 class Stubborn:
@@ -207,32 +218,23 @@ class Stubborn:
         self.thread_calls = thread_calls
         self.page_calls = page_calls
         visible = visible_slots(d)
-        # groups: (t, pc) for every thread counter, then ("page", p)
-        self.groups: list[tuple[int, int]] = []
+        self.groups = move_groups(d)
         prints: list[Footprint] = []
-        self.thread_group: list[list[int]] = []
-        for t, per_pc in enumerate(d.by_pc):
-            row = []
-            for pc, moves in enumerate(per_pc):
-                row.append(len(self.groups))
-                self.groups.append((t, pc))
-                fp = NOTHING
-                for m in moves:
-                    fp = fp | footprint(d, m)
-                ts = d.layout.threads[t]
-                prints.append(
-                    fp | Footprint(frozenset(), frozenset({ts.pc, ts.status}))
-                )
-            self.thread_group.append(row)
+        self.thread_group: list[list[int]] = [[] for _ in d.by_pc]
         self.page_group: dict[int, int] = {}
-        page_prints: dict[int, Footprint] = {}
-        for m in d.host_moves:
-            p = host_page(m)
-            page_prints[p] = page_prints.get(p, NOTHING) | footprint(d, m)
-        for p in sorted(page_prints):
-            self.page_group[p] = len(self.groups)
-            self.groups.append((HOST, p))
-            prints.append(page_prints[p])
+        for g, (t, k) in enumerate(self.groups):
+            if t == HOST:
+                self.page_group[k] = g
+                moves = [m for m in d.host_moves if host_page(m) == k]
+                changed = NOTHING
+            else:
+                self.thread_group[t].append(g)
+                moves = list(d.by_pc[t][k])
+                ts = d.layout.threads[t]
+                changed = Footprint(frozenset(), frozenset({ts.pc, ts.status}))
+            for m in moves:
+                changed = changed | footprint(d, m)
+            prints.append(changed)
         n = len(self.groups)
         self.visible = [bool(fp.writes & visible) for fp in prints]
         self.dependents: list[tuple[int, ...]] = [
@@ -288,7 +290,13 @@ class Stubborn:
                 calls.append(
                     self.page_calls[k] if t == HOST else self.thread_calls[t][k]
                 )
-            out.append(Candidate(tuple(calls), any(self.visible[g] for g in chosen)))
+            out.append(
+                Candidate(
+                    tuple(calls),
+                    tuple(sorted(chosen)),
+                    any(self.visible[g] for g in chosen),
+                )
+            )
         return tuple(out)
 
 
@@ -737,6 +745,28 @@ class LocalSteps:
     @property
     def any(self) -> bool:
         return any(self.counters)
+
+
+def merged_fanout(d: StepDefinition, local: LocalSteps) -> int:
+    """The most successors and violating moves one expansion can give when each
+    thread's local steps are merged into its next step (`engines/explicit.py`): a
+    chain from a local counter also ends in every move of each counter it reaches."""
+
+    @cache
+    def ends(t: int, pc: int) -> int:
+        if pc >= len(d.by_pc[t]):
+            return 0
+        moves = d.by_pc[t][pc]
+        if pc not in local.counters[t]:
+            return len(moves)
+        after = (_next_pcs(d, m) for m in moves)
+        return len(moves) + sum(ends(t, n) for n in after if n is not None)
+
+    widest = [
+        max(map(partial(ends, t), range(len(p))), default=0)
+        for t, p in enumerate(d.by_pc)
+    ]
+    return sum(widest) + len(d.host_moves)
 
 
 def local_steps(d: StepDefinition) -> LocalSteps:

@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from array import array
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from .. import ir, native
 from ..errors import InternalError, LimitReached
@@ -44,7 +45,7 @@ from ..ir import LIVENESS_PROPERTIES
 from ..liveness import find_lasso
 from ..packed import PackedStep, WidthExceeded, compiled
 from ..progress import Progress, ProgressInfo
-from ..reduction import LocalSteps, Stubborn, local_steps, run_bound
+from ..reduction import Candidate, LocalSteps, Stubborn, local_steps, run_bound
 from ..result import EngineOutcome, Stats, Verdict
 from ..semantics import GlobalState, Semantics, Successor
 from ..symmetry import canonicalizer, symmetric_groups
@@ -52,20 +53,18 @@ from ..trace import Trace, explained
 
 #: Expansions between two looks at the clock and at the memory in use.
 CHECK_EVERY = 8192
-#: A search without merged local steps that stores this many states starts again
-#: in C (`native.py`), where a C compiler is: the library is then worth its build (a
-#: second or a few, once per spec: it is cached), and the C search redoes in a
-#: fraction of a second what Python took seconds for. It stores the same states as
-#: the Python search, in fewer bytes. A merged search stays in Python: merging can
-#: save more states than C's speed makes up for (refcount N = 7: 2.3 M merged states,
-#: 48.6 M without). The library is built in the background from `NATIVE_BUILD_AT`
-#: states on, and the search waits for it at `NATIVE_AT`: a state count, not a time,
-#: decides, so that one machine always gives one answer.
-NATIVE_AT = 200_000
-NATIVE_BUILD_AT = 20_000
+#: A search that stores this many states starts again in C (`native.py`), where a
+#: C compiler is: the C search redoes in milliseconds what Python took this long for,
+#: and goes on about a hundred times faster, storing the same states in fewer bytes.
+#: The library is built once per spec (a second or less; it is cached), so a search
+#: that ends sooner never waits for a compiler. A state count, not a time, decides,
+#: so that one machine always gives one answer.
+NATIVE_AT = 5_000
 #: Integer fields start at most this wide; a search whose values outgrow them starts
 #: again with the width the bound allows (`step.int_width`), which may be far wider.
 NARROW_INT_BITS = 32
+
+Answer = TypeVar("Answer")
 
 
 def default_memory_mb() -> int:
@@ -135,6 +134,14 @@ class _Search:
         self.position = array("B" if len(self.definition.moves) < 256 else "H", [0])
         self.transitions = 0
         self.depth = 0
+        # the expansion by distance (`expand_at`): the states waiting at each
+        # distance with their index, the distance and index of each state not yet
+        # expanded, and what lay beyond the bound
+        self._layers: dict[int, list[tuple[int, int]]] = {0: [(self.s0, 0)]}
+        self._pending: dict[int, tuple[int, int]] = {self.s0: (0, 0)}
+        self._over: set[int] = set()
+        self._beyond = False
+        self._deepest = 0
         self._ranks = [
             ir.PROPERTIES.index(m.violation.prop) if m.violation else -1
             for m in self.definition.moves
@@ -219,6 +226,105 @@ class _Search:
             if k % CHECK_EVERY == CHECK_EVERY - 1:
                 self.check_limits()
         return nxt, found
+
+    def queued(self) -> bool:
+        """Some state waits to be expanded by distance (`expand_at`)."""
+        return bool(self._layers)
+
+    def expand_at(self, w: int) -> list[_Candidate]:
+        """Expand the states at distance `w` by merged steps (`_Chains`): a
+        successor that stands for k steps lies at w + k. A state first reached by a
+        long merged step may be reached later by a shorter one; it then moves to the
+        nearer distance, with the new link. The violations found, with their
+        lengths."""
+        chains = self.chains
+        assert chains is not None
+        expand, split_state, split_move = (
+            chains.expand,
+            chains.split_state,
+            chains.split_move,
+        )
+        top = (1 << self.packed.bits) - 1
+        bound, normal = self.bound, self.normal
+        seen, parent, position = self.seen, self.parent, self.position
+        pending, layers = self._pending, self._layers
+        never = (
+            self.packed.never
+            if self.definition.nevers and "never" in self.spec.properties
+            else None
+        )
+        ranks, props = self._ranks, self._props
+        found: list[_Candidate] = []
+        for k, (s, index) in enumerate(layers.pop(w, ())):
+            if pending.get(s, (-1, 0))[0] != w:
+                continue
+            del pending[s]
+            out: list[int] = []
+            bad: list[int] = []
+            expand(s, out, bad)
+            self.transitions += len(out) + len(bad)
+            for j, m in enumerate(bad):
+                m, steps = split_move(m)
+                if w + steps > bound:
+                    self._beyond = True
+                else:
+                    found.append(
+                        _Candidate(
+                            ranks[m],
+                            index,
+                            j,
+                            props[m],
+                            move=m,
+                            position=j,
+                            weight=w + steps,
+                        )
+                    )
+            for j, t in enumerate(out):
+                v = w + 1
+                if t > top:
+                    t, steps = split_state(t)
+                    v = w + steps
+                if normal is not None:
+                    t = normal(t)
+                if t in seen:
+                    known = pending.get(t)
+                    if known is not None and v < known[0]:
+                        parent[known[1]] = index
+                        position[known[1]] = j
+                        pending[t] = (v, known[1])
+                        layers.setdefault(v, []).append((t, known[1]))
+                    continue
+                if v > bound:
+                    self._over.add(t)
+                    continue
+                if never is not None and never(t) >= 0:
+                    found.append(
+                        _Candidate(
+                            self._never_rank, index, j, "never", position=j, weight=v
+                        )
+                    )
+                    continue
+                seen.add(t)
+                pending[t] = (v, len(parent))
+                layers.setdefault(v, []).append((t, len(parent)))
+                parent.append(index)
+                position.append(j)
+                self._deepest = max(self._deepest, v)
+            if k % CHECK_EVERY == CHECK_EVERY - 1:
+                self.check_limits()
+        return found
+
+    def beyond_bound(self) -> bool:
+        """A violation by distance lay beyond the bound."""
+        return self._beyond
+
+    def over_unseen(self) -> bool:
+        """A state first met beyond the bound was never stored."""
+        return not self._over <= self.seen
+
+    def deepest(self) -> int:
+        """The greatest distance of a state stored by `expand_at`."""
+        return self._deepest
 
     def check_limits(self) -> None:
         if self.switch is not None:
@@ -363,50 +469,55 @@ class _UseNative(Exception):
 
 
 class _NativeSwitch:
-    """Builds the C search (`native.py`) in a background thread once a Python search
-    stores `NATIVE_BUILD_AT` states, and stops that search (`_UseNative`) once it
-    stores `NATIVE_AT`; `failure` says why there is no C search."""
+    """Stops a Python search that stores `NATIVE_AT` states (`_UseNative`) once the
+    C search (`native.py`) is built for its spec; `failure` says why there is none.
+    One library serves every search of a check."""
 
     def __init__(self, packed: PackedStep, deadline: float, *, symmetry: bool) -> None:
         self.packed = packed
         self.deadline = deadline
         self.symmetry = symmetry
-        self.thread: threading.Thread | None = None
         self.step: native.NativeStep | None = None
         self.failure: str | None = None
 
-    def _build(self) -> None:
-        try:
-            self.step = native.NativeStep(self.packed, symmetry=self.symmetry)
-        except native.NativeUnavailable as why:
-            self.failure = str(why)
-
     def check(self, stored: int) -> None:
-        if self.failure is not None or stored < NATIVE_BUILD_AT:
+        if self.failure is not None or stored < NATIVE_AT:
             return
-        if self.thread is None:
-            self.thread = threading.Thread(target=self._build, daemon=True)
-            self.thread.start()
-        if stored < NATIVE_AT:
-            return
-        self.thread.join(max(0.0, self.deadline - time.monotonic()))
-        if self.step is not None:
-            raise _UseNative(self.step)
+        if self.step is None:
+            try:
+                self.step = native.NativeStep(
+                    self.packed,
+                    symmetry=self.symmetry,
+                    timeout=self.deadline - time.monotonic(),
+                )
+            except native.NativeUnavailable as why:
+                self.failure = str(why)
+                return
+        raise _UseNative(self.step)
 
 
 class _NativeSearch(_Search):
-    """The breadth-first search without merged local steps run in C (one state per
-    orbit where threads are symmetric). It stores what `_Search` stores, in the same
-    order; the links come over to Python only to rebuild a trace."""
+    """`_Search` run in C: its breadth-first layer, or its expansion by distance
+    over merged local steps (one state per orbit where threads are symmetric). It
+    stores what `_Search` stores, in the same order; the links come over to Python
+    only to rebuild a trace."""
 
     core: native.NativeSearch
+    reported = 0
+    """The violations of the search by distance taken so far."""
 
-    def start(self, step: native.NativeStep) -> None:
+    def _open(self, step: native.NativeStep) -> native.NativeSearch:
         self.core = step.search(
-            self.s0,
             never=bool(self.definition.nevers and "never" in self.spec.properties),
             deadlock="deadlock" in self.spec.properties,
         )
+        return self.core
+
+    def start(self, step: native.NativeStep) -> None:
+        self._open(step).start(self.s0)
+
+    def start_weighted(self, step: native.NativeStep) -> None:
+        self._open(step).start_weighted(self.s0, self.bound)
 
     def close(self) -> None:
         self.core.close()
@@ -418,27 +529,56 @@ class _NativeSearch(_Search):
     def layer(self, beyond: bool) -> tuple[bool, list[_Candidate]]:
         search = self.core
         self.check_limits()
-        try:
+        with _out_of_memory(self):
             while search.left():
                 search.expand(CHECK_EVERY, beyond)
                 self.check_limits()
                 if beyond and (search.next_size() or search.found()):
                     break
-        except MemoryError:
-            raise LimitReached(f"out of memory {self.reached()}") from None
-        found = [self._candidate(*f) for f in search.found()]
+        found = [self._candidate(f) for f in search.found()]
         more = search.next_size() > 0
         search.advance()
         return more, found
 
-    def _candidate(self, kind: int, index: int, what: int) -> _Candidate:
-        if kind == native.FOUND_MOVE:
+    def _candidate(self, f: native.Found) -> _Candidate:
+        if f.kind == native.FOUND_MOVE:
             return _Candidate(
-                self._ranks[what], index, what, self._props[what], move=what
+                self._ranks[f.what], f.parent, f.what, self._props[f.what], move=f.what
             )
-        if kind == native.FOUND_NEVER:
-            return _Candidate(self._never_rank, index, what, "never", position=what)
-        return _Candidate(self._deadlock_rank, index, what, "deadlock", position=what)
+        prop = "never" if f.kind == native.FOUND_NEVER else "deadlock"
+        rank = self._never_rank if prop == "never" else self._deadlock_rank
+        return _Candidate(rank, f.parent, f.what, prop, position=f.what)
+
+    def queued(self) -> bool:
+        return self.core.queued() > 0
+
+    def expand_at(self, w: int) -> list[_Candidate]:
+        search = self.core
+        with _out_of_memory(self):
+            while search.left_at(w):
+                search.expand_weighted(w, CHECK_EVERY)
+                self.check_limits()
+        search.finish(w)
+        found = search.found(self.reported)
+        self.reported += len(found)
+        return [
+            replace(
+                self._candidate(f),
+                order=f.position,
+                position=f.position,
+                weight=f.steps,
+            )
+            for f in found
+        ]
+
+    def beyond_bound(self) -> bool:
+        return self.core.beyond()
+
+    def over_unseen(self) -> bool:
+        return self.core.over_unseen() > 0
+
+    def deepest(self) -> int:
+        return self.core.deepest()
 
     def stored_bytes(self) -> int:
         return self.core.stored_bytes()
@@ -451,6 +591,15 @@ class _NativeSearch(_Search):
     def trace(self, c: _Candidate) -> Trace:
         self.parent, self.position = self.core.links()
         return super().trace(c)
+
+
+@contextmanager
+def _out_of_memory(search: _Search) -> Iterator[None]:
+    """The C search's failure to allocate as a limit reached."""
+    try:
+        yield
+    except MemoryError:
+        raise LimitReached(f"out of memory {search.reached()}") from None
 
 
 class _Chain(Protocol):
@@ -659,60 +808,102 @@ def _search(
     options: _Reductions,
 ) -> EngineOutcome:
     """The reduced search where it may answer, else the full one, on one compiled
-    step function."""
+    step function; each goes on in C once it is large (`_NativeSwitch`)."""
     note: str | None = None
+    switch = (
+        _NativeSwitch(packed, deadline, symmetry=options.symmetry)
+        if native.enabled() and options.native
+        else None
+    )
     if options.partial_order and options.symmetry and symmetric_groups(sem.spec):
         note = "not used: symmetric threads, searched one state per orbit instead"
     elif options.partial_order:
         # the reduced search gets half the time, so that the full search still can
         # answer where the reduction does not
         share = time.monotonic() + (deadline - time.monotonic()) / 2
-        reduced = _reduced(sem, packed, bound, share, memory_mb, progress)
+        reduced = _reduced(sem, packed, bound, share, memory_mb, progress, switch)
         if isinstance(reduced, EngineOutcome) and not (
             reduced.verdict == Verdict.UNKNOWN and time.monotonic() < deadline
         ):
-            return reduced
+            return _noting_failure(reduced, switch)
         note = reduced if isinstance(reduced, str) else f"gave up: {reduced.reason}"
     outcome: EngineOutcome | None = None
     extra: list[tuple[str, str]] = []
-    search = (sem, packed, bound, deadline, memory_mb, options)
-    switch = (
-        _NativeSwitch(packed, deadline, symmetry=options.symmetry)
-        if native.enabled() and options.native
-        else None
-    )
-    try:
-        local = local_steps(sem.definition) if options.local_steps else None
-        if local is not None and local.any and "deadlock" not in sem.spec.properties:
-            merged = _Search(*search, chains=_Chains(packed, local))
-            outcome = _weighted(merged, sum(local.longest), want, progress)
-            if outcome is None:
-                extra.append(
-                    (
-                        "local steps",
-                        "searched again unmerged: the bound may cut a chain",
-                    )
-                )
+    arguments = (sem, packed, bound, deadline, memory_mb, options)
+    local = local_steps(sem.definition) if options.local_steps else None
+    if local is not None and local.any and "deadlock" not in sem.spec.properties:
+        chains = _Chains(packed, local)
+
+        def merged(search: _Search) -> EngineOutcome | None:
+            return _weighted(search, sum(local.longest), want, progress)
+
+        outcome = _switching(
+            _Search(*arguments, chains=chains),
+            merged,
+            lambda: _NativeSearch(*arguments, chains=chains),
+            switch,
+            weighted=True,
+        )
         if outcome is None:
-            plain = _Search(*search)
-            plain.switch = switch
-            outcome = _breadth_first(plain, want, progress)
-    except _UseNative as use:
-        unreduced = _Reductions(False, options.symmetry, False, False)
-        in_c = _NativeSearch(sem, packed, bound, deadline, memory_mb, unreduced)
-        in_c.start(use.step)
-        try:
-            outcome = _breadth_first(in_c, want, progress)
-        finally:
-            in_c.close()
-    if switch is not None and switch.failure is not None:
-        extra.append(("native search", f"not used: {switch.failure}"))
+            extra.append(
+                ("local steps", "searched again unmerged: the bound may cut a chain")
+            )
+    if outcome is None:
+
+        def plain(search: _Search) -> EngineOutcome:
+            return _breadth_first(search, want, progress)
+
+        outcome = _switching(
+            _Search(*arguments),
+            plain,
+            lambda: _NativeSearch(*arguments),
+            switch,
+            weighted=False,
+        )
     if note is not None:
         extra.insert(0, ("reduction", note))
+    return _noting_failure(_with_extra(outcome, extra), switch)
+
+
+def _switching(
+    search: _Search,
+    run: Callable[[_Search], Answer],
+    in_c: Callable[[], _NativeSearch],
+    switch: _NativeSwitch | None,
+    *,
+    weighted: bool,
+) -> Answer:
+    """`run(search)`, or, once the search grows past `NATIVE_AT` states, `run` of
+    the same search started again in C."""
+    search.switch = switch
+    try:
+        return run(search)
+    except _UseNative as use:
+        again = in_c()
+        if weighted:
+            again.start_weighted(use.step)
+        else:
+            again.start(use.step)
+        try:
+            return run(again)
+        finally:
+            again.close()
+
+
+def _with_extra(outcome: EngineOutcome, extra: list[tuple[str, str]]) -> EngineOutcome:
     if not extra:
         return outcome
     stats = replace(outcome.stats, extra=(*outcome.stats.extra, *extra))
     return replace(outcome, stats=stats)
+
+
+def _noting_failure(
+    outcome: EngineOutcome, switch: _NativeSwitch | None
+) -> EngineOutcome:
+    """The outcome, with why the search could not go on in C where it could not."""
+    if switch is None or switch.failure is None:
+        return outcome
+    return _with_extra(outcome, [("native search", f"not used: {switch.failure}")])
 
 
 # --------------------------------------------------------------------------- reduction
@@ -725,12 +916,12 @@ def _reduced(
     deadline: float,
     memory_mb: int | None,
     progress: Progress | None,
+    switch: _NativeSwitch | None,
 ) -> EngineOutcome | str:
     """The partial-order-reduced search (see the module docstring): its outcome when
     it proves the spec safe (or reaches a limit), else why the full search must
     answer."""
-    definition = sem.definition
-    longest = run_bound(definition)
+    longest = run_bound(sem.definition)
     if longest is None:
         return "not used: a thread loops or the host can cycle a page on its own"
     if longest > bound:
@@ -738,84 +929,193 @@ def _reduced(
             f"not used: a shortest run may need up to {longest} steps, "
             f"more than the bound {bound}"
         )
-    spec = sem.spec
     stubborn = Stubborn(sem.definition, packed.thread_calls, packed.page_calls)
-    expand, control, candidates = packed.expand, packed.control, stubborn.candidates
-    never = (
-        packed.never if sem.definition.nevers and "never" in spec.properties else None
-    )
-    deadlock = "deadlock" in spec.properties
-    memory_limit = (memory_mb or default_memory_mb()) * 2**20
-    s0 = packed.pack(sem.definition.initial)
-    seen = {s0}
-    frontier = [s0]
-    depth = transitions = full = 0
+    layers = _ReducedLayers(sem, packed, stubborn, deadline, memory_mb)
+    layers.switch = switch
+    try:
+        return _reduced_search(layers, bound, progress)
+    except _UseNative as use:
+        in_c = _NativeReducedLayers(sem, packed, stubborn, deadline, memory_mb)
+        in_c.start(use.step)
+        try:
+            return _reduced_search(in_c, bound, progress)
+        finally:
+            in_c.close()
 
-    def stats() -> Stats:
+
+def _reduced_search(
+    layers: _ReducedLayers, bound: int, progress: Progress | None
+) -> EngineOutcome | str:
+    try:
+        while layers.more():
+            layers.depth += 1
+            if layers.layer():
+                return f"partial-order search found a violation at depth {layers.depth}"
+            if progress is not None:
+                progress(
+                    ProgressInfo("explicit", layers.depth, bound, states=layers.stored)
+                )
+    except LimitReached as limit:
+        return EngineOutcome(
+            Verdict.UNKNOWN, False, reason=str(limit), stats=layers.stats()
+        )
+    layers.depth -= 1
+    return EngineOutcome(Verdict.SAFE, True, stats=layers.stats())
+
+
+class _ReducedLayers:
+    """The layers of the partial-order-reduced search: a state is expanded by the
+    first candidate of `Stubborn.candidates` that is invisible, and either ends in a
+    violation or leaves the state (C3: under `run_bound`, the only cycles are
+    self-loops), else by every move. Only the set of states is kept: the search
+    answers only when it finds no violation."""
+
+    def __init__(
+        self,
+        sem: Semantics,
+        packed: PackedStep,
+        stubborn: Stubborn,
+        deadline: float,
+        memory_mb: int | None,
+    ) -> None:
+        self.packed = packed
+        self.stubborn = stubborn
+        self.deadline = deadline
+        self.memory_limit = (memory_mb or default_memory_mb()) * 2**20
+        self.never = bool(sem.definition.nevers and "never" in sem.spec.properties)
+        self.deadlock = "deadlock" in sem.spec.properties
+        self.s0 = packed.pack(sem.definition.initial)
+        self.seen = {self.s0}
+        self.frontier = [self.s0]
+        self.depth = 0
+        self.transitions = 0
+        self.switch: _NativeSwitch | None = None
+
+    @property
+    def stored(self) -> int:
+        return len(self.seen)
+
+    def stored_bytes(self) -> int:
+        return _set_bytes(self.seen, self.packed.bits)
+
+    def more(self) -> bool:
+        return bool(self.frontier)
+
+    def layer(self) -> bool:
+        """Expand the current layer; whether a violation was found."""
+        packed = self.packed
+        expand, control = packed.expand, packed.control
+        candidates = self.stubborn.candidates
+        never = packed.never if self.never else None
+        seen = self.seen
+        self.check_limits()
+        nxt: list[int] = []
+        add, grow = seen.add, nxt.append
+        for k, s in enumerate(self.frontier):
+            out: list[int] = []
+            bad: list[int] = []
+            for c in candidates(control(s)):
+                if c.visible:
+                    continue
+                for call in c.calls:
+                    call(s, out, bad)
+                if bad:
+                    break
+                if out and s not in out:
+                    break
+                out.clear()
+            else:
+                expand(s, out, bad)
+            self.transitions += len(out) + len(bad)
+            if bad:
+                return True
+            for t in out:
+                if t in seen:
+                    continue
+                if (never is not None and never(t) >= 0) or (
+                    self.deadlock and packed.deadlocked(t)
+                ):
+                    return True
+                add(t)
+                grow(t)
+            if k % CHECK_EVERY == CHECK_EVERY - 1:
+                self.check_limits()
+        self.frontier = nxt
+        return False
+
+    def check_limits(self) -> None:
+        if self.switch is not None:
+            self.switch.check(self.stored)
+        reason = None
+        if time.monotonic() > self.deadline:
+            reason = "time limit reached"
+        elif self.stored_bytes() > self.memory_limit:
+            reason = f"memory limit reached ({self.memory_limit // 2**20} MB)"
+        if reason is not None:
+            raise LimitReached(
+                f"{reason} at depth {self.depth} of the partial-order-reduced search"
+            )
+
+    def stats(self) -> Stats:
         return Stats(
-            states=len(seen),
-            transitions=transitions,
-            depth=depth,
+            states=self.stored,
+            transitions=self.transitions,
+            depth=self.depth,
+            bytes_per_state=self.stored_bytes() / self.stored,
             reduction="partial-order",
         )
 
-    def check_limits() -> None:
-        reason = None
-        if time.monotonic() > deadline:
-            reason = "time limit reached"
-        elif _set_bytes(seen, packed.bits) > memory_limit:
-            reason = f"memory limit reached ({memory_limit // 2**20} MB)"
-        if reason is not None:
-            raise LimitReached(
-                f"{reason} at depth {depth} of the partial-order-reduced search"
-            )
 
-    try:
-        while frontier:
-            depth += 1
-            check_limits()
-            nxt: list[int] = []
-            add, grow = seen.add, nxt.append
-            for k, s in enumerate(frontier):
-                out: list[int] = []
-                bad: list[int] = []
-                for c in candidates(control(s)):
-                    if c.visible:
-                        continue
-                    for call in c.calls:
-                        call(s, out, bad)
-                    if bad:
-                        break
-                    # C3: under `run_bound`, the only cycles are self-loops
-                    if out and s not in out:
-                        break
-                    out.clear()
-                else:
-                    full += 1
-                    expand(s, out, bad)
-                transitions += len(out) + len(bad)
-                if bad:
-                    return f"partial-order search found a violation at depth {depth}"
-                for t in out:
-                    if t in seen:
-                        continue
-                    if (never is not None and never(t) >= 0) or (
-                        deadlock and packed.deadlocked(t)
-                    ):
-                        return (
-                            f"partial-order search found a violation at depth {depth}"
-                        )
-                    add(t)
-                    grow(t)
-                if k % CHECK_EVERY == CHECK_EVERY - 1:
-                    check_limits()
-            frontier = nxt
-            if progress is not None:
-                progress(ProgressInfo("explicit", depth, bound, states=len(seen)))
-    except LimitReached as limit:
-        return EngineOutcome(Verdict.UNKNOWN, False, reason=str(limit), stats=stats())
-    depth -= 1
-    return EngineOutcome(Verdict.SAFE, True, stats=stats())
+class _NativeReducedLayers(_ReducedLayers):
+    """`_ReducedLayers` run in C, the candidates still computed here, once per
+    control vector."""
+
+    core: native.NativeSearch
+
+    def start(self, step: native.NativeStep) -> None:
+        self.core = step.search(never=self.never, deadlock=self.deadlock)
+        self.core.start(self.s0)
+        self.seen = set()
+
+    def close(self) -> None:
+        self.core.close()
+
+    @property
+    def stored(self) -> int:
+        return self.core.count()
+
+    def stored_bytes(self) -> int:
+        return self.core.stored_bytes()
+
+    def more(self) -> bool:
+        return self.core.left() > 0
+
+    def layer(self) -> bool:
+        core, packed = self.core, self.packed
+        candidates = self.stubborn.candidates
+
+        def at(s: int) -> tuple[Candidate, ...]:
+            return candidates(packed.control(s))
+
+        self.check_limits()
+        try:
+            while core.left():
+                core.expand_reduced(CHECK_EVERY, at)
+                if core.found():
+                    return True
+                self.check_limits()
+        except MemoryError:
+            raise LimitReached(
+                f"out of memory at depth {self.depth} of the partial-order-reduced "
+                "search"
+            ) from None
+        core.advance()
+        return False
+
+    def stats(self) -> Stats:
+        self.transitions = self.core.transitions()
+        stats = super().stats()
+        return replace(stats, extra=(*stats.extra, ("search", "in C (native.py)")))
 
 
 def _breadth_first(
@@ -872,41 +1172,16 @@ def _weighted(
 ) -> EngineOutcome | None:
     """The breadth-first search over merged steps: states are expanded in order of
     their distance, each step counting the steps it stands for, so that a state's
-    distance and a violation's length are those of the search without merging.
-    A state first reached by a long merged step may be reached later by a shorter
-    one; it then moves to the earlier layer, with the new link.
+    distance and a violation's length are those of the search without merging
+    (`_Search.expand_at`).
 
     None where the search closed but cannot tell whether the reference's search
     closes within the bound: a state between local steps may lie up to `longest`
     steps beyond the deepest state stored."""
-    bound, chains = search.bound, search.chains
-    assert chains is not None
-    expand, split_state, split_move = (
-        chains.expand,
-        chains.split_state,
-        chains.split_move,
-    )
-    top = (1 << search.packed.bits) - 1
-    normal, seen, parent, position = (
-        search.normal,
-        search.seen,
-        search.parent,
-        search.position,
-    )
-    never = (
-        search.packed.never
-        if search.definition.nevers and "never" in search.spec.properties
-        else None
-    )
-    ranks, props = search._ranks, search._props
-    layers: dict[int, list[tuple[int, int]]] = {0: [(search.s0, 0)]}
-    pending: dict[int, tuple[int, int]] = {search.s0: (0, 0)}
+    bound = search.bound
     candidates: list[_Candidate] = []
     shortest: Trace | None = None
     wanted: Trace | None = None
-    over: set[int] = set()  # states first met beyond the bound
-    beyond = False  # a violation beyond the bound
-    deepest = 0
     w = 0
 
     def settled(length: int) -> bool:
@@ -925,75 +1200,14 @@ def _weighted(
         )
 
     try:
-        while layers and w <= bound:
+        while search.queued() and w <= bound:
             if settled(w):
                 break
             search.depth = w
             search.check_limits()
-            for k, (s, index) in enumerate(layers.pop(w, ())):
-                if pending.get(s, (-1, 0))[0] != w:
-                    continue
-                del pending[s]
-                out: list[int] = []
-                bad: list[int] = []
-                expand(s, out, bad)
-                search.transitions += len(out) + len(bad)
-                for j, m in enumerate(bad):
-                    m, steps = split_move(m)
-                    if w + steps > bound:
-                        beyond = True
-                    else:
-                        candidates.append(
-                            _Candidate(
-                                ranks[m],
-                                index,
-                                j,
-                                props[m],
-                                move=m,
-                                position=j,
-                                weight=w + steps,
-                            )
-                        )
-                for j, t in enumerate(out):
-                    v = w + 1
-                    if t > top:
-                        t, steps = split_state(t)
-                        v = w + steps
-                    if normal is not None:
-                        t = normal(t)
-                    if t in seen:
-                        known = pending.get(t)
-                        if known is not None and v < known[0]:
-                            parent[known[1]] = index
-                            position[known[1]] = j
-                            pending[t] = (v, known[1])
-                            layers.setdefault(v, []).append((t, known[1]))
-                        continue
-                    if v > bound:
-                        over.add(t)
-                        continue
-                    if never is not None and never(t) >= 0:
-                        candidates.append(
-                            _Candidate(
-                                search._never_rank,
-                                index,
-                                j,
-                                "never",
-                                position=j,
-                                weight=v,
-                            )
-                        )
-                        continue
-                    seen.add(t)
-                    pending[t] = (v, len(parent))
-                    layers.setdefault(v, []).append((t, len(parent)))
-                    parent.append(index)
-                    position.append(j)
-                    deepest = max(deepest, v)
-                if k % CHECK_EVERY == CHECK_EVERY - 1:
-                    search.check_limits()
+            candidates += search.expand_at(w)
             if progress is not None:
-                progress(ProgressInfo("explicit", w, bound, states=len(parent)))
+                progress(ProgressInfo("explicit", w, bound, states=search.stored))
             w += 1
         else:
             settled(bound)
@@ -1002,11 +1216,11 @@ def _weighted(
     if shortest is not None:
         stats = search.stats(shortest.length)
         return EngineOutcome(Verdict.VIOLATION, True, shortest, wanted, stats=stats)
-    if beyond or not over <= seen:
+    if search.beyond_bound() or search.over_unseen():
         return EngineOutcome(Verdict.SAFE, False, stats=search.stats(bound))
-    if deepest + longest > bound:
+    if search.deepest() + longest > bound:
         return None
-    return EngineOutcome(Verdict.SAFE, True, stats=search.stats(deepest))
+    return EngineOutcome(Verdict.SAFE, True, stats=search.stats(search.deepest()))
 
 
 def _stopped(

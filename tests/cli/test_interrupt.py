@@ -1,8 +1,8 @@
 """Ctrl-C: `pagecheck` stops with exit status 130 and one line, never a traceback.
 
 Each test runs `python -m checker` on a benchmark spec that takes minutes with the
-explicit engine (`refcount` at N=7, benchmarks/families.py: millions of states even
-one per orbit of its symmetric CPUs), with stderr on a pseudo terminal so that the
+explicit engine (`refcount` at N=10, benchmarks/families.py: tens of millions of
+states even one per orbit of its symmetric CPUs), with stderr on a pseudo terminal so that the
 live progress line (or progress bar) shows when the check is under way; then it sends
 SIGINT, as a terminal's Ctrl-C does.
 """
@@ -45,7 +45,7 @@ def _families() -> ModuleType:
 
 @pytest.fixture
 def slow_specs(tmp_path: Path) -> list[Path]:
-    text = _families().spec_text("refcount", 7)
+    text = _families().spec_text("refcount", 10)
     paths = [tmp_path / "slow.pg", tmp_path / "after.pg"]
     for path in paths:
         path.write_text(text)

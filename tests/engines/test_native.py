@@ -1,7 +1,8 @@
 """The search in C (`checker/native.py`) against the Python search it stands in for:
 the same states in the same order, so the same verdicts, traces, expected traces and
-counts, on every shipped spec and on generated ones. The switch point is moved to the
-first state here; in use, a search goes over to C only once it is large."""
+counts, on every shipped spec and on generated ones, for the plain breadth-first
+search and for the reduced ones. The switch point is moved to the first state here;
+in use, a search goes over to C only once it is large."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ SPECS = sorted(
         ),
     ]
 )
+BENCH = ROOT / "benchmarks" / "specs"
 IN_C = ("search", "in C (native.py)")
 
 pytestmark = pytest.mark.skipif(
@@ -43,7 +45,6 @@ def at_once(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
     monkeypatch.setattr(engine, "NATIVE_AT", 0)
-    monkeypatch.setattr(engine, "NATIVE_BUILD_AT", 0)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("PAGECHECK_NATIVE", raising=False)
     yield
@@ -63,13 +64,24 @@ def everything(o: EngineOutcome) -> tuple[object, ...]:
 
 
 def same_in_c(
-    spec: ir.Spec, bound: int | None = None, *, symmetry: bool = False
+    spec: ir.Spec,
+    bound: int | None = None,
+    *,
+    symmetry: bool = False,
+    reduced: bool = False,
+    merged: bool = False,
 ) -> EngineOutcome:
-    plain = {"reduction": False, "symmetry": symmetry, "local_steps": False}
-    in_c = explicit(spec, bound, **plain)
-    in_python = explicit(spec, bound, native=False, **plain)
+    """The outcome in C, which must be the Python search's in all but how it was
+    searched; by default without reductions, else with those asked for."""
+    options = {"reduction": reduced, "symmetry": symmetry, "local_steps": merged}
+    in_c = explicit(spec, bound, **options)
+    in_python = explicit(spec, bound, native=False, **options)
     assert everything(in_c) == everything(in_python), spec.source.name
+    assert in_c.stats.reduction == in_python.stats.reduction
     return in_c
+
+
+EVERY_REDUCTION = {"symmetry": True, "reduced": True, "merged": True}
 
 
 @pytest.mark.slow
@@ -99,6 +111,37 @@ def test_one_state_per_orbit_is_the_same_in_c(path: Path) -> None:
     assert IN_C in o.stats.extra and o.stats.reduction == "symmetry"
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_reduced_searches_are_the_same_in_c(path: Path) -> None:
+    """The partial-order-reduced search and the search by distance over merged
+    local steps, one state per orbit where threads are symmetric."""
+    spec = load_spec(path)
+    o = same_in_c(spec, **EVERY_REDUCTION)
+    if not spec.properties & ir.LIVENESS_PROPERTIES:
+        assert IN_C in o.stats.extra
+
+
+def test_a_partial_order_proof_is_the_same_in_c() -> None:
+    o = same_in_c(load_spec(BENCH / "pagecache_2.pg"), **EVERY_REDUCTION)
+    assert o.verdict == Verdict.SAFE and o.complete
+    assert o.stats.reduction == "partial-order" and IN_C in o.stats.extra
+
+
+def test_merged_symmetric_violation_is_the_same_in_c() -> None:
+    o = same_in_c(load_spec(BENCH / "refcount_2.pg"), **EVERY_REDUCTION)
+    assert o.trace is not None and o.trace.length == 13
+    assert o.stats.reduction == "symmetry,local-steps" and IN_C in o.stats.extra
+
+
+@pytest.mark.parametrize("bound", [3, 8, 12, 13, 14])
+def test_bounded_merged_answers_are_the_same_in_c(bound: int) -> None:
+    """Below 13 steps refcount N = 2 is safe up to the bound: states and violations
+    beyond it, and a closed search that cannot tell `complete` (searched again
+    unmerged), come out as in Python."""
+    same_in_c(load_spec(BENCH / "refcount_2.pg"), bound, merged=True)
+
+
 def test_there_are_symmetric_specs() -> None:
     assert len(SYMMETRIC) >= 4
 
@@ -119,11 +162,13 @@ def test_symmetric_blocks_past_64_bits_stay_in_python(tmp_path: Path) -> None:
 @given(case=cases())
 def test_generated_specs_are_the_same_in_c(case: Generated) -> None:
     note(str(case))
-    same_in_c(load_case(case, None))
+    spec = load_case(case, None)
+    same_in_c(spec)
+    same_in_c(spec, **EVERY_REDUCTION)
 
 
 def test_a_violation_is_the_same_in_c() -> None:
-    o = same_in_c(load_spec(ROOT / "benchmarks" / "specs" / "refcount_1.pg"))
+    o = same_in_c(load_spec(BENCH / "refcount_1.pg"))
     assert o.trace is not None and o.trace.length == 11
     assert IN_C in o.stats.extra
 
@@ -165,7 +210,7 @@ def test_without_a_working_compiler_python_answers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CC", "false")
-    spec = load_spec(ROOT / "benchmarks" / "specs" / "refcount_1.pg")
+    spec = load_spec(BENCH / "refcount_1.pg")
     o = explicit(spec, reduction=False, symmetry=False, local_steps=False)
     assert o.trace is not None and o.trace.length == 11
     notes = dict(o.stats.extra)
@@ -176,6 +221,6 @@ def test_pagecheck_native_0_keeps_the_search_in_python(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PAGECHECK_NATIVE", "0")
-    spec = load_spec(ROOT / "benchmarks" / "specs" / "refcount_1.pg")
+    spec = load_spec(BENCH / "refcount_1.pg")
     o = explicit(spec, reduction=False, symmetry=False, local_steps=False)
     assert IN_C not in o.stats.extra and "native search" not in dict(o.stats.extra)
