@@ -19,9 +19,10 @@ which the time limit applies. It is in the default `--engines` and runs when `sp
 and `gcc` are on PATH; without them the table gets a column "Spin: not installed" and
 nothing fails. Each row also gives states per second (states over the engine's check,
 or over pan's search) and bytes per stored state: the engine's own figure if its
-`Stats` has one (an attribute or an `extra` entry `bytes_per_state`), else the run's
-peak RSS above the floor of a child that loads a spec and checks nothing (none when
-that is under 16 MB), and for Spin pan's memory for states. Under the table, per
+`Stats` has one (an attribute or an `extra` entry `bytes_per_state`; none when the
+states take under 1 MB, as for Spin), else the run's peak RSS above the floor of a
+child that loads a spec and checks nothing (none when that is under 16 MB), and for
+Spin pan's memory for states (none under 1 MB). Under the table, per
 family, the geometric mean of the best engine's time over Spin's, over the N where
 Spin's search took more than a second.
 
@@ -155,14 +156,19 @@ def _where(package: Path) -> str:
 
 
 def _engine_bytes_per_state(stats: object) -> float | None:
-    """The engine's own measure of memory per stored state, if it gives one."""
+    """The engine's own measure of memory per stored state, if it gives one and
+    its states take enough memory to tell (`per_state`: as for Spin's)."""
     value = getattr(stats, "bytes_per_state", None)
     if value is None:
         value = dict(getattr(stats, "extra", ())).get("bytes_per_state")
+    states = getattr(stats, "states", None)
     try:
-        return None if value is None else float(value)
+        per = None if value is None else float(value)
     except (TypeError, ValueError):
         return None
+    if per is None or not isinstance(states, int):
+        return None
+    return per_state(per * states / 2**20, states)
 
 
 def baseline_worker(engine: str) -> int:

@@ -132,8 +132,22 @@ def test_engine_bytes_per_state_is_read_from_stats() -> None:
 
     assert bench._engine_bytes_per_state(Stats()) is None
     assert bench._engine_bytes_per_state(
-        Stats(extra=(("bytes_per_state", "512"),))
+        Stats(states=10_000, extra=(("bytes_per_state", "512"),))
     ) == pytest.approx(512.0)
+    assert bench._engine_bytes_per_state(
+        Stats(states=40_000, bytes_per_state=64.0)
+    ) == pytest.approx(64.0)
+
+
+def test_engine_bytes_per_state_is_none_for_states_under_a_megabyte() -> None:
+    """As for Spin: below 1 MB the figure tells allocation granularity, not what a
+    state costs."""
+    from checker.result import Stats
+
+    assert (
+        bench._engine_bytes_per_state(Stats(states=8_000, bytes_per_state=130.0))
+        is None
+    )
 
 
 def test_without_spin_nothing_fails(
