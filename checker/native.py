@@ -1,14 +1,16 @@
-"""The explicit engine's breadth-first layer compiled to C, where a C compiler is.
+"""The explicit engine's searches compiled to C, where a C compiler is.
 
 A Python search stores a state as an integer in a set and expands it by calling the
 step function of `packed.py`: about 10 microseconds a state. Spin compiles its model
 to C and goes a hundred times faster. This module does the same for the explicit
-engine's plain breadth-first search: it writes the spec's step function in C over
-the bit layout of `packed.py` (a state is that integer, as 64-bit words), appends the
-search's bookkeeping (`native_search.c`: a hash set of states, parent links and
-positions, the layer being expanded and the next), compiles it with the system's C
-compiler (`$CC`, else `cc`, else `gcc`) into a library cached by the hash of its
-source, and loads it with `ctypes`.
+engine: it writes the spec's step function in C over the bit layout of `packed.py` (a
+state is that integer, as 64-bit words), with a function per thread counter and per
+page of host moves, and from them what the reductions need: each thread's chain of
+merged local steps, the move groups of the stubborn sets, and the choice of one state
+per orbit of symmetric threads. It appends the searches' bookkeeping
+(`native_search.c`), compiles the whole with the system's C compiler (`$CC`, else
+`cc`, else `gcc`) into a library cached by the hash of its source, and loads it with
+`ctypes`.
 
 Nothing here says what a statement means: the moves of `step.py` are translated term
 by term, as `packed.py` does for Python, in the same order, so a stored state's index,
@@ -20,6 +22,7 @@ spec. Set `PAGECHECK_NATIVE=0` to never use it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -43,6 +46,8 @@ MAX_FIELD_BITS = 62
 #: gcc's -O1 builds a large step function in half the time of -O2, and the search
 #: runs about as fast: its time goes to hashing and copying states.
 OPTIMIZE = os.environ.get("PAGECHECK_NATIVE_CFLAGS", "-O1")
+#: Libraries kept in the cache, the ones used last.
+CACHE_KEEP = 200
 #: The position of a successor among its parent's is stored in 16 bits.
 MAX_MOVES = 2**16 - 1
 
@@ -275,6 +280,8 @@ def _build(source: str, timeout: float) -> Path:
     folder = _cache_dir()
     target = folder / f"step-{digest}.so"
     if target.exists():
+        with contextlib.suppress(OSError):
+            target.touch()
         return target
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -295,7 +302,20 @@ def _build(source: str, timeout: float) -> Path:
             os.replace(built, target)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise NativeUnavailable(f"could not build the native search: {error}") from None
+    _prune(folder)
     return target
+
+
+def _prune(folder: Path) -> None:
+    """Keep the `CACHE_KEEP` libraries used last: each edit of a spec builds one."""
+    try:
+        kept = sorted(
+            folder.glob("step-*.so"), key=lambda f: f.stat().st_mtime, reverse=True
+        )
+        for stale in kept[CACHE_KEEP:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def _load(path: Path) -> ctypes.CDLL:

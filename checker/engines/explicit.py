@@ -26,6 +26,10 @@ lengths, the property order among them and `complete` stay those of the unmerged
 search (where the bound is too near to tell `complete`, the unmerged search
 answers). `Stats.reduction` names the reductions behind the states counted, and
 `Stats.extra` says why the partial-order one was not used.
+
+Each search starts in Python and, once it stores `NATIVE_AT` states, starts again in
+C (`native.py`), which stores the same states in the same order: small searches never
+wait for a compiler, large ones run a hundred times faster.
 """
 
 from __future__ import annotations

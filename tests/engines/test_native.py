@@ -206,6 +206,16 @@ def test_never_and_deadlock_are_found_in_c(tmp_path: Path) -> None:
     assert o.trace is not None and o.trace.violation.prop == "never"
 
 
+def test_the_cache_keeps_the_libraries_used_last(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(native, "CACHE_KEEP", 1)
+    for name in ("refcount_1.pg", "churn_1.pg"):
+        same_in_c(load_spec(BENCH / name))
+    assert len(list((tmp_path / "pagecheck" / "native").glob("step-*.so"))) == 1
+
+
 def test_without_a_working_compiler_python_answers(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
