@@ -156,19 +156,14 @@ def _where(package: Path) -> str:
 
 
 def _engine_bytes_per_state(stats: object) -> float | None:
-    """The engine's own measure of memory per stored state, if it gives one and
-    its states take enough memory to tell (`per_state`: as for Spin's)."""
+    """The engine's own measure of memory per stored state, if it gives one."""
     value = getattr(stats, "bytes_per_state", None)
     if value is None:
         value = dict(getattr(stats, "extra", ())).get("bytes_per_state")
-    states = getattr(stats, "states", None)
     try:
-        per = None if value is None else float(value)
+        return None if value is None else float(value)
     except (TypeError, ValueError):
         return None
-    if per is None or not isinstance(states, int):
-        return None
-    return per_state(per * states / 2**20, states)
 
 
 def baseline_worker(engine: str) -> int:
@@ -262,6 +257,9 @@ def run_one(family: str, n: int, engine: str, limits: Limits) -> Run:
         if k in data
     }
     if data.get("bytes_per_state") is not None:
+        run.extra["bytes_per_state"] = engine_figure(
+            data["bytes_per_state"], run.states
+        )
         run.extra["bytes_per_state_from"] = "engine"
     verdict = data["verdict"]
     if verdict == "unknown":
@@ -269,6 +267,13 @@ def run_one(family: str, n: int, engine: str, limits: Limits) -> Run:
         return run
     _judge(run, verdict)
     return run
+
+
+def engine_figure(bytes_per_state: float, states: int | None) -> float | None:
+    """An engine's own bytes per state as the table shows it: none where its states
+    take under 1 MB, where the figure tells allocation granularity rather than what
+    a state costs (as for Spin's)."""
+    return per_state(bytes_per_state * (states or 0) / 2**20, states)
 
 
 def _judge(run: Run, verdict: str) -> None:
@@ -287,11 +292,12 @@ def _expected(family: str) -> str:
 
 
 def measure_memory(run: Run, floor_mb: float | None) -> None:
-    """Bytes per stored state of an engine run, unless the engine gave its own:
+    """Bytes per stored state of an engine run, unless the engine gave its own
+    (even one too small to tell, which a compiler's peak RSS must not stand for):
     the run's peak RSS above the floor (a child that loads a spec and checks nothing)
     over the states stored; none when the run grew by less than `RSS_NOISE_MB`,
     which a run that stores few states can do (imports, caches, allocator)."""
-    if run.extra.get("bytes_per_state") is not None:
+    if "bytes_per_state_from" in run.extra:
         return
     if run.peak_mb is None or floor_mb is None:
         return

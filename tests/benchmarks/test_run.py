@@ -123,8 +123,15 @@ def test_memory_per_state_from_peak_rss_or_from_the_engine() -> None:
     own = _run("explicit", 3, 1.0, states=100_000)
     own.peak_mb = 130.0
     own.extra["bytes_per_state"] = 64.0
+    own.extra["bytes_per_state_from"] = "engine"
     bench.measure_memory(own, 30.0)
     assert own.extra["bytes_per_state"] == 64.0
+    tiny = _run("explicit", 3, 1.0, states=6_000)
+    tiny.peak_mb = 80.0  # a C compiler's peak, not the states'
+    tiny.extra["bytes_per_state"] = None
+    tiny.extra["bytes_per_state_from"] = "engine"
+    bench.measure_memory(tiny, 30.0)
+    assert tiny.extra["bytes_per_state"] is None
 
 
 def test_engine_bytes_per_state_is_read_from_stats() -> None:
@@ -132,22 +139,15 @@ def test_engine_bytes_per_state_is_read_from_stats() -> None:
 
     assert bench._engine_bytes_per_state(Stats()) is None
     assert bench._engine_bytes_per_state(
-        Stats(states=10_000, extra=(("bytes_per_state", "512"),))
+        Stats(extra=(("bytes_per_state", "512"),))
     ) == pytest.approx(512.0)
-    assert bench._engine_bytes_per_state(
-        Stats(states=40_000, bytes_per_state=64.0)
-    ) == pytest.approx(64.0)
 
 
 def test_engine_bytes_per_state_is_none_for_states_under_a_megabyte() -> None:
     """As for Spin: below 1 MB the figure tells allocation granularity, not what a
     state costs."""
-    from checker.result import Stats
-
-    assert (
-        bench._engine_bytes_per_state(Stats(states=8_000, bytes_per_state=130.0))
-        is None
-    )
+    assert bench.engine_figure(130.0, 8_000) is None
+    assert bench.engine_figure(64.0, 40_000) == pytest.approx(64.0)
 
 
 def test_without_spin_nothing_fails(
