@@ -170,8 +170,9 @@ class NativeSearch:
             missing = (ctypes.c_uint64 * self.step.words)()
             self.lib.pc_missing(self.handle, missing)
             s = sum(word << (64 * k) for k, word in enumerate(missing))
-            listed = [len(candidates(s))]
-            for c in candidates(s):
+            learnt = candidates(s)
+            listed = [len(learnt)]
+            for c in learnt:
                 listed += [int(c.visible), len(c.groups), *c.groups]
             table = (ctypes.c_int32 * len(listed))(*listed)
             self._done(self.lib.pc_learn(self.handle, table, len(listed)))
