@@ -25,16 +25,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import ir
+from . import ir, native
 from . import terms as T
+from .native import conjunct_terms
 from .packed import PackedStep, WidthExceeded, compiled, compiled_for
+from .reduction import move_groups
 from .source import Span
-from .step import Move, StepDefinition
+from .step import HOST, Move, StepDefinition
 from .symmetry import canonicalizer, symmetric_groups
 
 #: Kinds of unreached items; the first three make a `safe` vacuous.
 KINDS = ("statement", "assert", "await", "never", "transition", "op")
 VACUOUS_KINDS = frozenset(KINDS[:3])
+#: States the C search visits between two looks at the clock.
+CHUNK = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,29 +108,136 @@ def _measure(
     closed: bool,
     orbits: bool,
 ) -> Coverage:
-    definition = packed.definition
-    pending: dict[tuple[int, int], list[_Pending]] = {}
-    for t, per_pc in enumerate(definition.by_pc):
-        for pc, moves in enumerate(per_pc):
-            here = [_pending(m, full) for m in moves if m.violation is None]
-            if here:
-                pending[(t, pc)] = here
-    host = [_pending(m, full) for m in definition.host_moves] if full else []
-    targets = {x for xs in [*pending.values(), host] for p in xs for x in p.targets}
-    conjuncts = _never_conjuncts(definition)
-    candidates = [*(x for xs in pending.values() for x in xs), *host]
-    compiled_tests = packed.predicates(
-        [definition.moves[p.index].condition for p in candidates]
-        + [c for _, c, _ in conjuncts]
-    )
-    tests = {p.index: t for p, t in zip(candidates, compiled_tests, strict=False)}
-    premise_tests = compiled_tests[len(candidates) :]
-    canon = canonicalizer(packed) if orbits else None
-    twins = _twins(definition, full) if canon is not None else {}
+    plan = _Plan(packed, full, orbits)
+    try:
+        return _search(plan, bound, deadline, closed)
+    except _GoNative as go:
+        in_c = go.step.search(never=False, deadlock=False)
+        try:
+            return _search_in_c(plan, in_c, bound, deadline, closed)
+        finally:
+            in_c.close()
+
+
+class _Plan:
+    """What the search measures: the moves waiting to fire at each thread counter
+    and the host's (each as a `_Pending`, in order), their twins under symmetry,
+    the `never` conjuncts, and the compiled tests of both."""
+
+    def __init__(self, packed: PackedStep, full: bool, orbits: bool) -> None:
+        definition = packed.definition
+        self.packed = packed
+        self.full = full
+        self.orbits = orbits
+        self.pending: dict[tuple[int, int], list[_Pending]] = {}
+        for t, per_pc in enumerate(definition.by_pc):
+            for pc, moves in enumerate(per_pc):
+                here = [_pending(m, full) for m in moves if m.violation is None]
+                if here:
+                    self.pending[(t, pc)] = here
+        self.host = [_pending(m, full) for m in definition.host_moves] if full else []
+        self.targets = {
+            x
+            for xs in [*self.pending.values(), self.host]
+            for p in xs
+            for x in p.targets
+        }
+        self.conjuncts = _never_conjuncts(definition)
+        candidates = [*(x for xs in self.pending.values() for x in xs), *self.host]
+        compiled_tests = packed.predicates(
+            [definition.moves[p.index].condition for p in candidates]
+            + [c for _, c, _ in self.conjuncts]
+        )
+        self.tests = {
+            p.index: t for p, t in zip(candidates, compiled_tests, strict=False)
+        }
+        self.premise_tests = compiled_tests[len(candidates) :]
+        self.canon = canonicalizer(packed) if orbits else None
+        self.twins = _twins(definition, full) if self.canon is not None else {}
+
+    def result(
+        self, fired: set[int], held: set[int], done: bool, states: int
+    ) -> Coverage:
+        return Coverage(
+            _unreached(self.packed.definition, fired, held, self.full),
+            done,
+            states,
+            self.full,
+        )
+
+    def encoded(self) -> list[int]:
+        """The plan as the C search reads it (`native_search.c`, `Cover`)."""
+        d = self.packed.definition
+        ids: dict[object, int] = {}
+        waiting = {p.index for xs in [*self.pending.values(), self.host] for p in xs}
+        per_move: list[int] = []
+        for m in d.moves:
+            targets = [
+                ids.setdefault(x, len(ids)) for x in _pending(m, self.full).targets
+            ]
+            twins = [p.index for p in self.twins.get(m.index, ())]
+            per_move += [int(m.index in waiting), len(targets), *targets]
+            per_move += [len(twins), *twins]
+        groups: list[int] = []
+        for t, pc in move_groups(d):
+            if t != HOST:
+                here = self.pending.get((t, pc), [])
+                groups += [len(here), *(p.index for p in here)]
+        groups += [len(self.host), *(p.index for p in self.host)]
+        terms = conjunct_terms(d)
+        conjuncts = [terms.index((n, term)) for n, term, _ in self.conjuncts]
+        counters = sum(len(per_pc) for per_pc in d.by_pc)
+        head = [len(self.targets), len(ids), len(conjuncts), counters + 1]
+        return head + per_move + groups + conjuncts
+
+
+class _GoNative(Exception):
+    """The Python search grew past `native.SWITCH_AT` states and the C search is
+    built."""
+
+    def __init__(self, step: native.NativeStep) -> None:
+        super().__init__("search coverage in C")
+        self.step = step
+
+
+class _Switch:
+    """Builds the C search once the Python one stores `native.SWITCH_AT` states."""
+
+    def __init__(self, plan: _Plan, deadline: float) -> None:
+        self.plan = plan
+        self.deadline = deadline
+        self.off = not native.enabled()
+
+    def check(self, stored: int) -> None:
+        if self.off or stored < native.SWITCH_AT:
+            return
+        self.off = True
+        try:
+            step = native.NativeStep(
+                self.plan.packed,
+                symmetry=self.plan.orbits,
+                timeout=self.deadline - time.monotonic(),
+            )
+        except native.NativeUnavailable:
+            return
+        raise _GoNative(step)
+
+
+def _search(plan: _Plan, bound: int, deadline: float, closed: bool) -> Coverage:
+    """The search in Python: breadth first to the bound, or depth first when the
+    check closed (every reachable state is within the bound: any order will do)."""
+    packed = plan.packed
+    tests, twins = plan.tests, plan.twins
+    # the moves still waiting: the lists shrink as moves fire, the plan's do not
+    pending = {at: list(waiting) for at, waiting in plan.pending.items()}
+    host = list(plan.host)
+    premise_tests, canon = plan.premise_tests, plan.canon
+    targets, conjuncts = plan.targets, plan.conjuncts
+    switch = _Switch(plan, deadline)
     fired: set[int] = set()
     covered: set[object] = set()
     held: set[int] = set()
-    start = packed.pack(definition.initial)
+    start = packed.pack(packed.definition.initial)
     if canon is not None:
         start = canon(start)
     seen = {start}
@@ -159,17 +270,17 @@ def _measure(
         return False
 
     def result(done: bool) -> Coverage:
-        return Coverage(
-            _unreached(definition, fired, held, full), done, len(seen), full
-        )
+        return plan.result(fired, held, done, len(seen))
 
-    if closed:  # every reachable state is within the bound: any order will do
+    if closed:
         stack = [start]
         visits = 0
         while stack:
             visits += 1
-            if visits % 1024 == 0 and time.monotonic() > deadline:
-                return result(False)
+            if visits % 1024 == 1:
+                if time.monotonic() > deadline:
+                    return result(False)
+                switch.check(len(seen))
             if visit(stack.pop(), True):
                 return result(True)
             stack += out
@@ -179,6 +290,7 @@ def _measure(
     while frontier:
         if time.monotonic() > deadline:
             return result(False)
+        switch.check(len(seen))
         nxt: list[int] = []
         for s in frontier:
             if visit(s, depth < bound):
@@ -187,6 +299,27 @@ def _measure(
         frontier = nxt
         depth += 1
     return result(True)
+
+
+def _search_in_c(
+    plan: _Plan, in_c: native.NativeSearch, bound: int, deadline: float, closed: bool
+) -> Coverage:
+    """The same search in C, from the start, with the same plan: it visits the
+    states in the same order and stops at the same one."""
+    definition = plan.packed.definition
+    in_c.start_cover(
+        plan.packed.pack(definition.initial), plan.encoded(), closed, bound
+    )
+    done = False
+    try:
+        while not done:
+            if time.monotonic() > deadline:
+                break
+            done = in_c.cover(CHUNK)
+    except MemoryError:
+        pass
+    fired, held = in_c.marks(len(plan.conjuncts))
+    return plan.result(fired, held, done, in_c.count())
 
 
 def _twins(d: StepDefinition, full: bool) -> dict[int, list[_Pending]]:

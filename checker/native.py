@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import hashlib
+import itertools
 import os
 import shutil
 import subprocess
@@ -38,9 +39,16 @@ from pathlib import Path
 from . import terms as T
 from .packed import Field, PackedStep, Syntax, WidthExceeded, code, host_pages, render
 from .reduction import Candidate, LocalSteps, local_steps, merged_fanout, move_groups
-from .step import HOST, Move, Status
+from .step import HOST, Move, Status, StepDefinition
 from .symmetry import Block, blocks
 
+#: A search that stores this many states starts again in C, where a C compiler is:
+#: the C search redoes in milliseconds what Python took this long for, and goes on
+#: about a hundred times faster, storing the same states in fewer bytes. The library
+#: is built once per spec (a second or less; it is cached), so a search that ends
+#: sooner never waits for a compiler. A state count, not a time, decides, so that
+#: one machine always gives one answer.
+SWITCH_AT = 5_000
 #: Integer fields wider than this would overflow C's 64-bit arithmetic.
 MAX_FIELD_BITS = 62
 #: gcc's -Og builds a large step function in a third less time than -O1 and in a
@@ -84,6 +92,19 @@ def compiler() -> str | None:
         if name and shutil.which(name):
             return name
     return None
+
+
+def conjunct_terms(d: StepDefinition) -> list[tuple[int, T.Term]]:
+    """The conjuncts of every checked `never A and B ...`, with the number of its
+    `never`: the library tests each (`conjunct`) for the coverage search."""
+    if "never" not in d.spec.properties:
+        return []
+    return [
+        (k, operand)
+        for k, (term, _) in enumerate(d.nevers)
+        if isinstance(term, T.And)
+        for operand in term.operands
+    ]
 
 
 class NativeStep:
@@ -217,6 +238,33 @@ class NativeSearch:
     def over_unseen(self) -> int:
         """States first met beyond the bound that were never stored."""
         return int(self.lib.pc_w_over_unseen(self.handle))
+
+    # -- coverage
+    def start_cover(
+        self, s0: int, plan: Sequence[int], closed: bool, bound: int
+    ) -> None:
+        """Start `coverage.py`'s search from `s0`, with what it measures (`plan`,
+        see `native_search.c`): depth first when `closed`, else breadth first to
+        `bound`."""
+        table = (ctypes.c_int32 * len(plan))(*plan)
+        words = self.step.words_of(s0)
+        self._done(
+            self.lib.pc_cover_start(
+                self.handle, words, table, len(plan), int(closed), bound
+            )
+        )
+
+    def cover(self, most: int) -> bool:
+        """Visit up to `most` states; whether the search is done."""
+        return self._done(int(self.lib.pc_cover_run(self.handle, most))) == 1
+
+    def marks(self, conjuncts: int) -> tuple[set[int], set[int]]:
+        """The moves that fired and the conjuncts that held, by number."""
+        moves = len(self.step.packed.definition.moves)
+        out = (ctypes.c_uint8 * (moves + conjuncts))()
+        self.lib.pc_cover_marks(self.handle, out)
+        fired = {m for m in range(moves) if out[m]}
+        return fired, {k for k in range(conjuncts) if out[moves + k]}
 
     # -- for every search
     def count(self) -> int:
@@ -353,6 +401,12 @@ def _declare(lib: ctypes.CDLL) -> None:
             [p, ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_uint16)],
             None,
         ),
+        "pc_cover_start": (
+            [p, words, ctypes.POINTER(ctypes.c_int32), c_long, c_int, c_long],
+            c_int,
+        ),
+        "pc_cover_run": ([p, c_long], c_long),
+        "pc_cover_marks": ([p, ctypes.POINTER(ctypes.c_uint8)], None),
         "pc_transitions": ([p], u64),
         "pc_bytes": ([p], u64),
     }
@@ -396,11 +450,11 @@ class _CWriter:
             "#include <stdint.h>",
             f"#define W {self.words}",
             f"#define MAX_OUT {max(1, most)}",
-            "#define STEP_ARGS const uint64_t *s, uint64_t *out, int *nout,"
-            " int32_t *bad, int *nbad",
-            "#define STEP_PASS s, out, nout, bad, nbad",
-            "#define MERGED_ARGS const uint64_t *s, uint64_t *out, int *nout,"
-            " uint16_t *wout, int32_t *bad, int *nbad, uint16_t *wbad",
+            "#define STEP_ARGS const uint64_t *s, uint64_t *out, int32_t *mv,"
+            " int *nout, int32_t *bad, int *nbad",
+            "#define STEP_PASS s, out, mv, nout, bad, nbad",
+            "#define MERGED_ARGS const uint64_t *s, uint64_t *out, int32_t *mv,"
+            " int *nout, uint16_t *wout, int32_t *bad, int *nbad, uint16_t *wbad",
             "",
         ]
         for t, per_pc in enumerate(d.by_pc):
@@ -423,7 +477,9 @@ class _CWriter:
             if self.local.counters[t]:
                 self.chain(t)
         self.merged()
+        self.threads()
         self.never()
+        self.conjuncts()
         self.running()
         return "\n".join(self.lines) + "\n"
 
@@ -517,9 +573,9 @@ class _CWriter:
         self.lines += [
             f"static int chain_T{t}(MERGED_ARGS, int k) {{",
             f"    uint64_t after[{widest} * W];",
-            f"    int32_t wrong[{widest}];",
+            f"    int32_t wrong[{widest}], amv[{widest}];",
             "    int na = 0, nw = 0;",
-            f"    if (run_T{t}((int)({x} >> {width}), s, after, &na, wrong, &nw))",
+            f"    if (run_T{t}((int)({x} >> {width}), s, after, amv, &na, wrong, &nw))",
             "        return 1;",
             "    for (int i = 0; i < nw; i++) {",
             "        bad[*nbad] = wrong[i];",
@@ -532,12 +588,13 @@ class _CWriter:
             f"        int pc = (int)(c >> {width});",
             "        switch (pc) {",
             *(f"        case {pc}:" for pc in here),
-            f"            if (chain_T{t}(y, out, nout, wout, bad, nbad, wbad, k + 1))",
+            f"            if (chain_T{t}(y, out, mv, nout, wout, bad, nbad, wbad,"
+            " k + 1))",
             "                return 1;",
             "            continue;",
             "        }",
             "        int n = *nout, nb = *nbad;",
-            f"        if (run_T{t}(pc, y, out, nout, bad, nbad)) return 1;",
+            f"        if (run_T{t}(pc, y, out, mv, nout, bad, nbad)) return 1;",
             "        for (int j = n; j < *nout; j++) wout[j] = (uint16_t)(k + 2);",
             "        for (int j = nb; j < *nbad; j++) wbad[j] = (uint16_t)(k + 2);",
             "    }",
@@ -568,7 +625,8 @@ class _CWriter:
                 test = " || ".join(f"pc == {pc}" for pc in here)
                 lines += [
                     f"        if ({test}) {{",
-                    f"            if (chain_T{t}(s, out, nout, wout, bad, nbad, wbad, 0))",
+                    f"            if (chain_T{t}(s, out, mv, nout, wout, bad, nbad, wbad,"
+                    " 0))",
                     "                return 1;",
                     "        } else {",
                 ]
@@ -588,6 +646,56 @@ class _CWriter:
             "",
         ]
         self.lines += [line for line in lines if line]
+
+    def threads(self) -> None:
+        """What the coverage search walks by thread: `thread_pc(t, s)` (-1 when
+        not running), `run_thread(t, pc, ...)`, `PCS[t]`, its counters, and
+        `GROUP_BASE[t]`, the number in `reduction.move_groups` of the group (t, 0)."""
+        d = self.d
+        bases = [0, *itertools.accumulate(len(per_pc) for per_pc in d.by_pc)][:-1]
+        self.lines += [
+            f"#define THREADS {len(d.by_pc)}",
+            f"#define MOVES {len(d.moves)}",
+            "static const int GROUP_BASE[THREADS + 1] = {"
+            + "".join(f"{base}, " for base in bases)
+            + "0};",
+            "static const int PCS[THREADS + 1] = {"
+            + "".join(f"{len(per_pc)}, " for per_pc in d.by_pc)
+            + "0};",
+            "static int thread_pc(int t, const uint64_t *s) {",
+            "    uint64_t x;",
+            "    switch (t) {",
+        ]
+        for t, per_pc in enumerate(d.by_pc):
+            if not per_pc:
+                continue
+            x, stopped, width = self.counter(t)
+            self.lines += [
+                f"    case {t}: x = {x};",
+                f"        return x & {stopped}u ? -1 : (int)(x >> {width});",
+            ]
+        self.lines += ["    }", "    (void)x; (void)s;", "    return -1;", "}", ""]
+        cases = [
+            f"    case {t}: return run_T{t}(pc, STEP_PASS);"
+            for t, per_pc in enumerate(d.by_pc)
+            if per_pc
+        ]
+        self.lines += ["static int run_thread(int t, int pc, STEP_ARGS) {"]
+        self.lines += ["    switch (t) {", *cases, "    }"]
+        self.lines += ["    (void)pc; (void)s; (void)out; (void)mv; (void)nout;"]
+        self.lines += ["    return 0;", "}", ""]
+
+    def conjuncts(self) -> None:
+        """`conjunct(k, s)`: whether conjunct k of `conjunct_terms` holds."""
+        self.used = set()
+        tests = [
+            f"    case {k}: return {self.expr(term)};"
+            for k, (_, term) in enumerate(conjunct_terms(self.d))
+        ]
+        self.lines.append("static int conjunct(int k, const uint64_t *s) {")
+        self.lines += [self.read(slot) for slot in sorted(self.used)]
+        self.lines += ["    switch (k) {", *tests, "    }"]
+        self.lines += ["    (void)s;", "    return 0;", "}", ""]
 
     def successor(self, m: Move) -> list[str]:
         """Lines writing the state after `m` to the next slot of `out`: per word,
@@ -628,7 +736,7 @@ class _CWriter:
             if constant[k]:
                 terms.append(f"{constant[k]}ull")
             lines.append(f"o[{k}] = {' | '.join(terms + parts[k])};")
-        return [*lines, "(*nout)++;"]
+        return [*lines, f"mv[*nout] = {m.index};", "(*nout)++;"]
 
     def get(self, f: Field, state: str = "s") -> str:
         """The raw field of `state` as an unsigned 64-bit value."""

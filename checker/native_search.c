@@ -6,14 +6,22 @@
      #define W ...            words per state
      #define MAX_OUT ...      most successors and violating moves of one expansion,
                               merged local steps included
-     STEP_ARGS                const uint64_t *s, uint64_t *out, int *nout,
-                              int32_t *bad, int *nbad
+     STEP_ARGS                const uint64_t *s, uint64_t *out, int32_t *mv,
+                              int *nout, int32_t *bad, int *nbad: the
+                              successors, the move each comes from, and the
+                              violating moves
      MERGED_ARGS              STEP_ARGS with uint16_t *wout after nout and
                               uint16_t *wbad after nbad: the steps each stands for
      static int expand(STEP_ARGS);     every move; 0, or 1 when an integer overflows
      static int group(int g, STEP_ARGS);  the moves of one group of reduction.py
      static int merged(MERGED_ARGS);   `expand` with local steps merged
      static const uint64_t CONTROL[W]; the bits of every thread's status and counter
+     static int host(STEP_ARGS);             the host's moves
+     THREADS, MOVES, PCS[t], GROUP_BASE[t]    threads, moves, each thread's counters
+                                              and the group number of its first
+     static int thread_pc(int t, const uint64_t *s);   t's counter, or -1
+     static int run_thread(int t, int pc, STEP_ARGS);  t's moves at counter pc
+     static int conjunct(int k, const uint64_t *s);    native.conjunct_terms[k]
      static int never_at(const uint64_t *s);  first `never` that holds, or -1
      static int running(const uint64_t *s);   some thread is running
      static void canon(uint64_t *s);          its orbit's representative, in place
@@ -22,7 +30,7 @@
    the same way, so that a state gets the index, parent link and position it gets
    there: the breadth-first search (`_Search.layer`), the partial-order-reduced one
    (`_reduced`) and the one over merged local steps in order of distance
-   (`_weighted`). A state is stored once, at the next index, in chunks that never
+   (`_weighted`); and of coverage.py's search for what the runs never did. A state is stored once, at the next index, in chunks that never
    move; an open-addressing table of indices finds it. */
 
 #include <stdint.h>
@@ -41,6 +49,24 @@ typedef struct {
     uint32_t *items;
     size_t n, cap;
 } Bucket;
+
+/* What coverage.py measures, as it gives it (`pc_cover_start`): `plan` holds
+   `need, ids, conjuncts, groups`, then per move `waits, n, target ids..., n,
+   twins...`, then per group (each thread counter of reduction.move_groups, then
+   the host) `n, the moves waiting there in order...`, then the conjunct numbers
+   of `conjunct`. */
+typedef struct Cover {
+    int32_t *plan;
+    int32_t *at; /* per move, then per group: where it starts in `plan` */
+    uint8_t *marks;
+    uint8_t *waiting, *fired, *covered, *held;
+    int32_t need, ids, nconj, ngroups;
+    const int32_t *conj;
+    long ncovered, nheld, bound, depth;
+    int closed;
+    uint32_t *stack;
+    size_t nstack, capstack;
+} Cover;
 
 typedef struct {
     int never_on, deadlock_on;
@@ -78,6 +104,7 @@ typedef struct {
     int beyond;
     uint64_t *over; /* states first met beyond the bound */
     size_t nover, capover;
+    struct Cover *cover;
 } Search;
 
 static uint64_t hash_state(const uint64_t *s) {
@@ -184,9 +211,9 @@ static int note(Search *x, int32_t kind, size_t index, int32_t what, int32_t j,
 static int deadlocked(const uint64_t *t) {
     if (!running(t)) return 0;
     uint64_t out[MAX_OUT * W];
-    int32_t bad[MAX_OUT];
+    int32_t bad[MAX_OUT], mv[MAX_OUT];
     int nout = 0, nbad = 0;
-    if (expand(t, out, &nout, bad, &nbad)) return OVERFLOW;
+    if (expand(t, out, mv, &nout, bad, &nbad)) return OVERFLOW;
     return nout == 0 && nbad == 0;
 }
 
@@ -216,6 +243,13 @@ void pc_free(void *p) {
         for (long w = 0; w <= x->bound; w++) free(x->buckets[w].items);
     free(x->buckets);
     free(x->over);
+    if (x->cover) {
+        free(x->cover->plan);
+        free(x->cover->at);
+        free(x->cover->marks);
+        free(x->cover->stack);
+        free(x->cover);
+    }
     free(x);
 }
 
@@ -235,13 +269,13 @@ int pc_start(void *p, const uint64_t *s0) {
 long pc_expand(void *p, long most, int beyond) {
     Search *x = p;
     uint64_t out[MAX_OUT * W];
-    int32_t bad[MAX_OUT];
+    int32_t bad[MAX_OUT], mv[MAX_OUT];
     long k = 0;
     while (k < most && x->first + x->done < x->end) {
         size_t index = x->first + x->done;
         const uint64_t *s = at(x, index);
         int nout = 0, nbad = 0;
-        if (expand(s, out, &nout, bad, &nbad)) return OVERFLOW;
+        if (expand(s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
         x->done++;
         k++;
         x->transitions += (uint64_t)(nout + nbad);
@@ -363,7 +397,7 @@ static int holds(const uint64_t *out, int nout, const uint64_t *s) {
 long pc_por_expand(void *p, long most) {
     Search *x = p;
     uint64_t out[MAX_OUT * W];
-    int32_t bad[MAX_OUT];
+    int32_t bad[MAX_OUT], mv[MAX_OUT];
     long k = 0;
     while (k < most && x->first + x->done < x->end) {
         size_t index = x->first + x->done;
@@ -375,13 +409,13 @@ long pc_por_expand(void *p, long most) {
         for (int32_t n = 0; n < list[0] && !taken; n++, c += 2 + c[1]) {
             if (c[0]) continue;
             for (int32_t g = 0; g < c[1]; g++)
-                if (group(c[2 + g], s, out, &nout, bad, &nbad)) return OVERFLOW;
+                if (group(c[2 + g], s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
             if (nbad || (nout && !holds(out, nout, s)))
                 taken = 1;
             else
                 nout = 0;
         }
-        if (!taken && expand(s, out, &nout, bad, &nbad)) return OVERFLOW;
+        if (!taken && expand(s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
         x->done++;
         k++;
         x->transitions += (uint64_t)(nout + nbad);
@@ -434,7 +468,7 @@ long pc_w_expand(void *p, long w, long most) {
     Search *x = p;
     Bucket *b = &x->buckets[w];
     uint64_t out[MAX_OUT * W];
-    int32_t bad[MAX_OUT];
+    int32_t bad[MAX_OUT], mv[MAX_OUT];
     uint16_t wout[MAX_OUT], wbad[MAX_OUT];
     long k = 0;
     while (k < most && x->done < b->n) {
@@ -444,7 +478,7 @@ long pc_w_expand(void *p, long w, long most) {
         x->dist[index] |= EXPANDED;
         const uint64_t *s = at(x, index);
         int nout = 0, nbad = 0;
-        if (merged(s, out, &nout, wout, bad, &nbad, wbad)) return OVERFLOW;
+        if (merged(s, out, mv, &nout, wout, bad, &nbad, wbad)) return OVERFLOW;
         x->transitions += (uint64_t)(nout + nbad);
         for (int j = 0; j < nbad; j++) {
             long v = w + wbad[j];
@@ -517,6 +551,176 @@ long pc_w_over_unseen(void *p) {
         if (find(x, t, hash_state(t)) < 0) n++;
     }
     return n;
+}
+
+/* ---------------------------------------------------------------- coverage */
+
+int pc_cover_start(void *p, const uint64_t *s0, const int32_t *plan, long n,
+                   int closed, long bound) {
+    Search *x = p;
+    Cover *c = calloc(1, sizeof(Cover));
+    if (!c) return NO_MEMORY;
+    x->cover = c;
+    c->plan = malloc((size_t)n * sizeof(int32_t));
+    if (!c->plan) return NO_MEMORY;
+    memcpy(c->plan, plan, (size_t)n * sizeof(int32_t));
+    c->need = plan[0];
+    c->ids = plan[1];
+    c->nconj = plan[2];
+    c->ngroups = plan[3];
+    c->at = malloc((size_t)(MOVES + c->ngroups + 1) * sizeof(int32_t));
+    c->marks = calloc((size_t)(2 * MOVES + c->ids + c->nconj + 1), 1);
+    if (!c->at || !c->marks) return NO_MEMORY;
+    c->waiting = c->marks;
+    c->fired = c->waiting + MOVES;
+    c->covered = c->fired + MOVES;
+    c->held = c->covered + c->ids;
+    int32_t k = 4;
+    for (int m = 0; m < MOVES; m++) {
+        c->at[m] = k;
+        c->waiting[m] = (uint8_t)plan[k];
+        k += 1;
+        k += 1 + plan[k];
+        k += 1 + plan[k];
+    }
+    for (int g = 0; g < c->ngroups; g++) {
+        c->at[MOVES + g] = k;
+        k += 1 + plan[k];
+    }
+    c->conj = c->plan + k;
+    c->closed = closed;
+    c->bound = bound;
+    uint64_t t[W];
+    memcpy(t, s0, W * sizeof(uint64_t));
+    canon(t);
+    if (add(x, t, hash_state(t), 0, 0) < 0) return NO_MEMORY;
+    x->first = 0;
+    x->end = 1;
+    if (closed) {
+        if (!grow((void **)&c->stack, &c->capstack, 1, sizeof(uint32_t)))
+            return NO_MEMORY;
+        c->stack[c->nstack++] = 0;
+    }
+    return OK;
+}
+
+static const int32_t *targets_of(const Cover *c, int m) {
+    return c->plan + c->at[m] + 1;
+}
+
+/* Fire move m and its twins: what they cover is covered. */
+static void fire(Cover *c, int m) {
+    const int32_t *t = targets_of(c, m);
+    const int32_t *twins = t + 1 + t[0];
+    for (int32_t i = -1; i < twins[0]; i++) {
+        int x = i < 0 ? m : twins[1 + i];
+        const int32_t *tx = targets_of(c, x);
+        c->fired[x] = 1;
+        for (int32_t j = 0; j < tx[0]; j++)
+            if (!c->covered[tx[1 + j]]) {
+                c->covered[tx[1 + j]] = 1;
+                c->ncovered++;
+            }
+    }
+}
+
+/* The moves waiting in group g, in order: one whose targets are all covered waits
+   no more; one that is among the `n` enabled moves `on` fires. */
+static void fire_group(Cover *c, int g, const int32_t *on, int n) {
+    const int32_t *list = c->plan + c->at[MOVES + g];
+    for (int32_t i = 0; i < list[0]; i++) {
+        int m = list[1 + i];
+        if (!c->waiting[m]) continue;
+        const int32_t *t = targets_of(c, m);
+        int all = 1;
+        for (int32_t j = 0; j < t[0] && all; j++) all = c->covered[t[1 + j]];
+        if (all) {
+            c->waiting[m] = 0;
+            continue;
+        }
+        for (int j = 0; j < n; j++)
+            if (on[j] == m) {
+                fire(c, m);
+                c->waiting[m] = 0;
+                break;
+            }
+    }
+}
+
+/* Record what the state at `index` enables and which conjuncts hold there; with
+   `expand`, store its successors not seen yet. 1 when everything is covered. */
+static int visit(Search *x, size_t index, int expand_it) {
+    Cover *c = x->cover;
+    const uint64_t *s = at(x, index);
+    for (int32_t k = 0; k < c->nconj; k++)
+        if (!c->held[k] && conjunct(c->conj[k], s)) {
+            c->held[k] = 1;
+            c->nheld++;
+        }
+    if (!expand_it || never_at(s) >= 0) return 0;
+    uint64_t out[MAX_OUT * W];
+    int32_t bad[MAX_OUT], mv[MAX_OUT];
+    int nout = 0, nbad = 0;
+    for (int t = 0; t < THREADS; t++) {
+        int pc = thread_pc(t, s), n = nout;
+        if (pc < 0) continue;
+        if (run_thread(t, pc, s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
+        if (pc < PCS[t]) fire_group(c, GROUP_BASE[t] + pc, mv + n, nout - n);
+    }
+    int n = nout;
+    if (host(s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
+    fire_group(c, c->ngroups - 1, mv + n, nout - n);
+    if (c->ncovered == c->need && c->nheld == c->nconj) return 1;
+    for (int j = 0; j < nout; j++) {
+        uint64_t *t = out + j * W;
+        canon(t);
+        uint64_t h = hash_state(t);
+        if (find(x, t, h) >= 0) continue;
+        long i = add(x, t, h, index, j);
+        if (i < 0) return NO_MEMORY;
+        if (c->closed) {
+            if (!grow((void **)&c->stack, &c->capstack, c->nstack + 1, sizeof(uint32_t)))
+                return NO_MEMORY;
+            c->stack[c->nstack++] = (uint32_t)i;
+        }
+    }
+    return 0;
+}
+
+/* Visit up to `most` states, breadth first to the bound, or depth first when the
+   check closed (as coverage.py does): 1 when done (everything covered, or no state
+   left), 0 when there is more, or OVERFLOW / NO_MEMORY. */
+long pc_cover_run(void *p, long most) {
+    Search *x = p;
+    Cover *c = x->cover;
+    for (long k = 0; k < most; k++) {
+        size_t index;
+        int expand_it = 1;
+        if (c->closed) {
+            if (!c->nstack) return 1;
+            index = c->stack[--c->nstack];
+        } else {
+            if (x->first + x->done == x->end) {
+                if (x->count == x->end) return 1;
+                x->first = x->end;
+                x->end = x->count;
+                x->done = 0;
+                c->depth++;
+            }
+            index = x->first + x->done++;
+            expand_it = c->depth < c->bound;
+        }
+        int r = visit(x, index, expand_it);
+        if (r) return r;
+    }
+    return 0;
+}
+
+/* Which moves fired and which conjuncts held: MOVES then `conjuncts` bytes. */
+void pc_cover_marks(void *p, uint8_t *out) {
+    Cover *c = ((Search *)p)->cover;
+    memcpy(out, c->fired, MOVES);
+    memcpy(out + MOVES, c->held, (size_t)c->nconj);
 }
 
 /* ---------------------------------------------------------------- for Python */

@@ -27,7 +27,7 @@ search (where the bound is too near to tell `complete`, the unmerged search
 answers). `Stats.reduction` names the reductions behind the states counted, and
 `Stats.extra` says why the partial-order one was not used.
 
-Each search starts in Python and, once it stores `NATIVE_AT` states, starts again in
+Each search starts in Python and, once it stores `native.SWITCH_AT` states, starts again in
 C (`native.py`), which stores the same states in the same order: small searches never
 wait for a compiler, large ones run a hundred times faster.
 """
@@ -57,13 +57,6 @@ from ..trace import Trace, explained
 
 #: Expansions between two looks at the clock and at the memory in use.
 CHECK_EVERY = 8192
-#: A search that stores this many states starts again in C (`native.py`), where a
-#: C compiler is: the C search redoes in milliseconds what Python took this long for,
-#: and goes on about a hundred times faster, storing the same states in fewer bytes.
-#: The library is built once per spec (a second or less; it is cached), so a search
-#: that ends sooner never waits for a compiler. A state count, not a time, decides,
-#: so that one machine always gives one answer.
-NATIVE_AT = 5_000
 #: Integer fields start at most this wide; a search whose values outgrow them starts
 #: again with the width the bound allows (`step.int_width`), which may be far wider.
 NARROW_INT_BITS = 32
@@ -465,7 +458,7 @@ class _Search:
 
 
 class _UseNative(Exception):
-    """The Python search grew past `NATIVE_AT` and the C search is built."""
+    """The Python search grew past `native.SWITCH_AT` and the C search is built."""
 
     def __init__(self, step: native.NativeStep) -> None:
         super().__init__("switch to the native search")
@@ -473,7 +466,7 @@ class _UseNative(Exception):
 
 
 class _NativeSwitch:
-    """Stops a Python search that stores `NATIVE_AT` states (`_UseNative`) once the
+    """Stops a Python search that stores `native.SWITCH_AT` states (`_UseNative`) once the
     C search (`native.py`) is built for its spec; `failure` says why there is none.
     One library serves every search of a check."""
 
@@ -485,7 +478,7 @@ class _NativeSwitch:
         self.failure: str | None = None
 
     def check(self, stored: int) -> None:
-        if self.failure is not None or stored < NATIVE_AT:
+        if self.failure is not None or stored < native.SWITCH_AT:
             return
         if self.step is None:
             try:
@@ -753,8 +746,8 @@ def check_explicit(
     of safety (`reduction.py`); `symmetry` makes the search that answers otherwise
     store one state per orbit of threads that run one program (`symmetry.py`),
     `local_steps` merges each thread's local steps into its next step (`_Chains`),
-    and `native` lets a search without merged steps that grows past `NATIVE_AT`
-    states go on in C (`native.py`)."""
+    and `native` lets a search that grows past `native.SWITCH_AT` states go on in
+    C (`native.py`)."""
     sem = Semantics(spec)
     s0 = sem.initial()
     v0 = sem.initial_violation(s0)
@@ -877,7 +870,7 @@ def _switching(
     *,
     weighted: bool,
 ) -> Answer:
-    """`run(search)`, or, once the search grows past `NATIVE_AT` states, `run` of
+    """`run(search)`, or, once the search grows past `native.SWITCH_AT` states, `run` of
     the same search started again in C."""
     search.switch = switch
     try:

@@ -1,21 +1,24 @@
 """The search in C (`checker/native.py`) against the Python search it stands in for:
 the same states in the same order, so the same verdicts, traces, expected traces and
 counts, on every shipped spec and on generated ones, for the plain breadth-first
-search and for the reduced ones. The switch point is moved to the first state here;
-in use, a search goes over to C only once it is large."""
+search and for the reduced ones; and the same coverage. The switch point is moved to
+the first state here; in use, a search goes over to C only once it is large."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, note, settings
 
-from checker import ir, native
-from checker.engines import explicit as engine
+from checker import coverage, ir, native
+from checker.coverage import Coverage, measure
 from checker.load import load_spec
 from checker.result import EngineOutcome, Verdict
+from checker.step import define
 from checker.symmetry import symmetric_groups
 from tests.differential.specgen import Generated, cases, load_case
 from tests.engines.explicit_runs import explicit
@@ -44,7 +47,7 @@ pytestmark = pytest.mark.skipif(
 def at_once(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    monkeypatch.setattr(engine, "NATIVE_AT", 0)
+    monkeypatch.setattr(native, "SWITCH_AT", 0)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))
     monkeypatch.delenv("PAGECHECK_NATIVE", raising=False)
     yield
@@ -140,6 +143,55 @@ def test_bounded_merged_answers_are_the_same_in_c(bound: int) -> None:
     beyond it, and a closed search that cannot tell `complete` (searched again
     unmerged), come out as in Python."""
     same_in_c(load_spec(BENCH / "refcount_2.pg"), bound, merged=True)
+
+
+def same_coverage_in_c(spec: ir.Spec, *, full: bool, closed: bool) -> Coverage:
+    """Coverage measured in C, which must be Python's: the same items unreached,
+    the same states visited before it stopped."""
+    d = define(spec)
+    ran: list[bool] = []
+    with pytest.MonkeyPatch.context() as patch:
+        search_in_c = coverage._search_in_c
+
+        def spy(*arguments: Any) -> Coverage:
+            ran.append(True)
+            return search_in_c(*arguments)
+
+        patch.setattr(coverage, "_search_in_c", spy)
+        in_c = measure(d, spec.bound, time.monotonic() + 120, full=full, closed=closed)
+    assert ran, "the coverage search did not go over to C"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PAGECHECK_NATIVE", "0")
+        in_python = measure(
+            d, spec.bound, time.monotonic() + 120, full=full, closed=closed
+        )
+    assert in_c == in_python, spec.source.name
+    return in_c
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_coverage_is_the_same_in_c(path: Path) -> None:
+    """Breadth first to the bound and depth first, with and without transitions
+    and ops (`full`), one state per orbit where threads are symmetric."""
+    spec = load_spec(path)
+    for full in (False, True):
+        for closed in (False, True):
+            same_coverage_in_c(spec, full=full, closed=closed)
+
+
+def test_vacuous_coverage_is_the_same_in_c() -> None:
+    spec = load_spec(ROOT / "tests" / "golden" / "reports" / "trust" / "vacuous.pg")
+    found = same_coverage_in_c(spec, full=True, closed=True)
+    assert found.vacuous and found.finished
+
+
+def test_coverage_of_a_symmetric_spec_is_the_same_in_c() -> None:
+    for closed in (False, True):
+        found = same_coverage_in_c(
+            load_spec(BENCH / "refcount_fixed_2.pg"), full=True, closed=closed
+        )
+        assert not found.vacuous and found.states > 1000
 
 
 def test_there_are_symmetric_specs() -> None:
