@@ -122,7 +122,7 @@ CORE = [
     "reduction",  # independence of moves: partial-order reduction, local steps
     "smt",  # the moves translated into Z3
     "symmetry",  # one state per orbit of threads that run one program
-    "native",  # the moves and the breadth-first layer compiled to C
+    "native",  # the moves and the searches over them compiled to C
     "coverage",  # what the runs of a check never did
     "liveness",  # fair cycles on the state graph: lassos
     "progress",  # what engines report while they run
