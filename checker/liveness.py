@@ -10,11 +10,14 @@ is a lasso: a prefix to a state and a cycle back to it, repeated forever. The ho
 need not be fair: it may stay idle in any state, so a state in which no guest thread
 can step is a lasso whose cycle is empty (the host does nothing from there).
 
-The search builds the reachable graph within the bound on the reference semantics,
-with no reduction: merging local steps, symmetry and partial-order reduction keep
-safety verdicts, not fair cycles. For each condition it takes the strongly connected
-components of the states in which the condition holds (states at the bound, whose
-successors were not taken, left out); a component is fair when
+The search builds the reachable graph within the bound over the packed states of
+`packed.py` (a state an integer, the edges flat arrays of target and actor), with no
+reduction: merging local steps, symmetry and partial-order reduction keep safety
+verdicts, not fair cycles. Only the steps of the lasso printed are rebuilt on the
+reference semantics, each the first successor with the edge's actor and target, as
+the graph was built in the reference's successor order. For each condition it takes
+the strongly connected components of the states in which the condition holds (states
+at the bound, whose successors were not taken, left out); a component is fair when
 every guest thread either steps inside it or is disabled in one of its states. Weak
 fairness asks no more: a run that stays in a component forever can visit all of its
 states and edges, and a thread enabled in every state of a component that has no
@@ -29,6 +32,7 @@ obligation in thread order, so it is short but not always the shortest cycle.
 from __future__ import annotations
 
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -36,9 +40,10 @@ from dataclasses import dataclass
 from . import ir
 from . import terms as T
 from .errors import InternalError, LimitReached
+from .packed import PackedStep, WidthExceeded, compiled, compiled_for
 from .semantics import GlobalState, Semantics, Status, Successor, Violation
 from .source import Span
-from .step import CycleCondition, guest_threads
+from .step import HOST, CycleCondition, guest_threads
 from .trace import Trace
 
 
@@ -54,15 +59,107 @@ class LassoSearch:
     wanted: Trace | None = None
 
 
-@dataclass(frozen=True, slots=True)
 class _Graph:
-    states: list[GlobalState]
-    edges: list[list[tuple[int, Successor]]]
-    enabled: list[frozenset[int]]
-    depth: list[int]
-    parent: list[tuple[int, Successor] | None]
-    closed: list[bool]
-    """Whether a state's successors were all taken (it lies within the bound)."""
+    """The reachable graph within the bound over packed states (`packed.py`), by
+    index in breadth-first order: each state's edges in the reference's successor
+    order (the violating ones left out) as target and actor, the guest threads
+    enabled in it (a bit each, violating moves included), its depth, the state it
+    was first reached from, and whether its successors were all taken (it lies
+    within the bound). Steps of the reference semantics are rebuilt only for the
+    lasso printed (`steps`)."""
+
+    def __init__(self, sem: Semantics, packed: PackedStep) -> None:
+        self.sem = sem
+        self.packed = packed
+        s0 = packed.pack(sem.definition.initial)
+        self.states = [s0]
+        self.index = {s0: 0}
+        self.first = array("Q")
+        self.target = array("I")
+        self.actor = array("i")
+        self.enabled = [0]
+        self.depth = array("I", [0])
+        self.parent = array("I", [0])
+        self.via = array("I", [0])
+        self.closed = bytearray(1)
+
+    def edges(self, i: int) -> range:
+        """The numbers of state i's edges (none when it was not expanded)."""
+        return range(self.first[i], self.first[i + 1])
+
+    def explore(self, bound: int, deadline: float) -> None:
+        """Every state within `bound` steps, breadth first, with its edges."""
+        states, depth = self.states, self.depth
+        i = 0
+        while i < len(states):
+            if i % 1024 == 0 and time.monotonic() > deadline:
+                raise LimitReached("time limit reached while searching for fair cycles")
+            self.first.append(len(self.target))
+            if depth[i] < bound:
+                self._expand(i)
+            i += 1
+        self.first.append(len(self.target))
+
+    def _expand(self, i: int) -> None:
+        packed, index, states = self.packed, self.index, self.states
+        s = states[i]
+        enabled = 0
+        moves: list[tuple[int, list[int]]] = []
+        for t, pc in enumerate(packed.control(s)):
+            if pc < 0:
+                continue
+            out: list[int] = []
+            bad: list[int] = []
+            packed.thread_calls[t][pc](s, out, bad)
+            if out or bad:
+                enabled |= 1 << t
+            moves.append((t, out))
+        out = []
+        packed.host(s, out, [])
+        moves.append((HOST, out))
+        self.enabled[i] = enabled
+        self.closed[i] = 1
+        for t, successors in moves:
+            for x in successors:
+                j = index.get(x)
+                if j is None:
+                    j = index[x] = len(states)
+                    states.append(x)
+                    self.enabled.append(0)
+                    self.depth.append(self.depth[i] + 1)
+                    self.parent.append(i)
+                    self.via.append(len(self.target))
+                    self.closed.append(0)
+                self.target.append(j)
+                self.actor.append(t)
+
+    def steps(self, edges: Sequence[int]) -> list[Successor]:
+        """The reference's steps along `edges` from the initial state: for each, the
+        first successor in the reference's order with the edge's actor and target
+        state, which is the one the edge stands for."""
+        sem, packed = self.sem, self.packed
+        state = sem.initial()
+        out: list[Successor] = []
+        for e in edges:
+            goal, who = self.states[self.target[e]], self.actor[e]
+            step = next(
+                (
+                    x
+                    for x in sem.successors(state)
+                    if x.violation is None
+                    and x.actor == who
+                    and packed.pack(sem.slots_of(x.state)) == goal
+                ),
+                None,
+            )
+            if step is None:
+                raise InternalError(
+                    "the compiled step function reached a state on a lasso that the "
+                    "reference semantics does not"
+                )
+            out.append(step)
+            state = step.state
+        return out
 
 
 def find_lasso(
@@ -70,14 +167,20 @@ def find_lasso(
 ) -> LassoSearch:
     """A fair lasso that violates a liveness property, searched within `bound`; and
     one that violates `want`, if that is another property."""
-    graph = _explore(sem, bound, deadline)
+    try:
+        graph = _Graph(sem, compiled_for(sem.definition, bound + 1))
+        graph.explore(bound, deadline)
+    except WidthExceeded:
+        graph = _Graph(sem, compiled(sem.definition, bound + 1))
+        graph.explore(bound, deadline)
     guests = guest_threads(sem.spec)
-    slots = [sem.slots_of(s) for s in graph.states]
+    cycles = sem.definition.cycles
+    holds = graph.packed.predicates([goal.holds for goal in cycles])
     best: dict[str | None, tuple[int, CycleCondition, list[int]]] = {}
-    for goal in sem.definition.cycles:
+    for goal, test in zip(cycles, holds, strict=True):
         inside = [
-            closed and bool(T.evaluate(goal.holds, v))
-            for closed, v in zip(graph.closed, slots, strict=True)
+            bool(closed) and test(s)
+            for closed, s in zip(graph.closed, graph.states, strict=True)
         ]
         for component in _tarjan(graph, inside):
             if not _fair(graph, component, guests):
@@ -109,7 +212,8 @@ def _lasso(
     """The lasso through the fair `component` from its shallowest state, checked."""
     prefix = _prefix(graph, entry)
     cycle = _cycle(graph, entry, set(component), guests)
-    return lasso(sem, graph.states[0], (*prefix, *cycle), len(prefix), (goal,))
+    steps = graph.steps([*prefix, *cycle])
+    return lasso(sem, sem.initial(), steps, len(prefix), (goal,))
 
 
 def lasso(
@@ -149,69 +253,42 @@ def lasso(
     raise InternalError("no liveness condition holds throughout a lasso's cycle")
 
 
-def _explore(sem: Semantics, bound: int, deadline: float) -> _Graph:
-    s0 = sem.initial()
-    index = {s0: 0}
-    g = _Graph([s0], [[]], [frozenset()], [0], [None], [False])
-    queue = deque([0])
-    while queue:
-        if time.monotonic() > deadline:
-            raise LimitReached("time limit reached while searching for fair cycles")
-        i = queue.popleft()
-        if g.depth[i] >= bound:
-            continue
-        successors = sem.successors(g.states[i])
-        g.enabled[i] = frozenset(s.actor for s in successors)
-        g.closed[i] = True
-        for s in successors:
-            if s.violation is not None:
-                continue
-            j = index.get(s.state)
-            if j is None:
-                j = index[s.state] = len(g.states)
-                g.states.append(s.state)
-                g.edges.append([])
-                g.enabled.append(frozenset())
-                g.depth.append(g.depth[i] + 1)
-                g.parent.append((i, s))
-                g.closed.append(False)
-                queue.append(j)
-            g.edges[i].append((j, s))
-    return g
-
-
 def _tarjan(g: _Graph, inside: Sequence[bool]) -> Iterable[list[int]]:
     """Tarjan's algorithm, iteratively, on the subgraph of the states `inside`."""
-    number: dict[int, int] = {}
-    low: dict[int, int] = {}
+    n = len(g.states)
+    number = array("i", [-1]) * n
+    low = array("i", [0]) * n
+    on_stack = bytearray(n)
     stack: list[int] = []
-    on_stack: set[int] = set()
-    for root in range(len(g.states)):
-        if not inside[root] or root in number:
+    count = 0
+    target, first = g.target, g.first
+    for root in range(n):
+        if not inside[root] or number[root] >= 0:
             continue
-        work = [(root, 0)]
+        work = [(root, first[root])]
         while work:
             v, k = work.pop()
-            if k == 0:
-                number[v] = low[v] = len(number)
+            if k == first[v] and number[v] < 0:
+                number[v] = low[v] = count
+                count += 1
                 stack.append(v)
-                on_stack.add(v)
-            edges = g.edges[v]
-            while k < len(edges) and not inside[edges[k][0]]:
+                on_stack[v] = 1
+            end = first[v + 1]
+            while k < end and not inside[target[k]]:
                 k += 1
-            if k < len(edges):
-                w = edges[k][0]
+            if k < end:
+                w = target[k]
                 work.append((v, k + 1))
-                if w not in number:
-                    work.append((w, 0))
-                elif w in on_stack:
+                if number[w] < 0:
+                    work.append((w, first[w]))
+                elif on_stack[w]:
                     low[v] = min(low[v], number[w])
                 continue
             if low[v] == number[v]:
                 component = []
                 while True:
                     w = stack.pop()
-                    on_stack.discard(w)
+                    on_stack[w] = 0
                     component.append(w)
                     if w == v:
                         break
@@ -224,72 +301,79 @@ def _tarjan(g: _Graph, inside: Sequence[bool]) -> Iterable[list[int]]:
 def _fair(g: _Graph, component: list[int], guests: Sequence[int]) -> bool:
     members = set(component)
     return all(
-        any(u not in g.enabled[i] for i in component)
-        or any(s.actor == u and j in members for i in component for j, s in g.edges[i])
+        any(not g.enabled[i] >> u & 1 for i in component)
+        or any(
+            g.actor[e] == u and g.target[e] in members
+            for i in component
+            for e in g.edges(i)
+        )
         for u in guests
     )
 
 
-def _prefix(g: _Graph, state: int) -> list[Successor]:
-    steps: list[Successor] = []
-    link = g.parent[state]
-    while link is not None:
-        steps.append(link[1])
-        link = g.parent[link[0]]
+def _prefix(g: _Graph, state: int) -> list[int]:
+    """The edges of the first way to `state` the search found."""
+    steps: list[int] = []
+    while state != 0:
+        steps.append(g.via[state])
+        state = g.parent[state]
     return steps[::-1]
 
 
 def _cycle(
     g: _Graph, entry: int, members: set[int], guests: Sequence[int]
-) -> list[Successor]:
+) -> list[int]:
     """From `entry` through a step or a disabled state of every guest thread, in
-    thread order, and back to `entry`, along shortest paths inside the component."""
-    path: list[tuple[int, Successor]] = []
+    thread order, and back to `entry`, along shortest paths inside the component:
+    the edges taken."""
+    path: list[int] = []
     for u in guests:
-        visited = [entry, *(j for j, _ in path)]
-        if any(s.actor == u for _, s in path) or any(
-            u not in g.enabled[i] for i in visited
+        visited = [entry, *(g.target[e] for e in path)]
+        if any(g.actor[e] == u for e in path) or any(
+            not g.enabled[i] >> u & 1 for i in visited
         ):
             continue
         path += _path(g, members, visited[-1], _meets(g, u))
-    if path and path[-1][0] != entry:
-        path += _path(g, members, path[-1][0], lambda j, _: j == entry)
-    return [s for _, s in path]
+    if path and g.target[path[-1]] != entry:
+        path += _path(g, members, g.target[path[-1]], lambda j, _: j == entry)
+    return path
 
 
-def _meets(g: _Graph, u: int) -> Callable[[int, Successor], bool]:
+def _meets(g: _Graph, u: int) -> Callable[[int, int], bool]:
     """A step that meets weak fairness for `u`: `u` moves, or it leads to a state
     where `u` is disabled."""
-    return lambda j, s: s.actor == u or u not in g.enabled[j]
+    return lambda j, who: who == u or not g.enabled[j] >> u & 1
 
 
 def _path(
     g: _Graph,
     members: set[int],
     start: int,
-    goal: Callable[[int, Successor], bool],
-) -> list[tuple[int, Successor]]:
+    goal: Callable[[int, int], bool],
+) -> list[int]:
     """A shortest non-empty path inside the component from `start` whose last step
-    meets `goal(target, step)`; each step with the state it reaches."""
-    parent: dict[int, tuple[int, Successor]] = {}
+    meets `goal(target, actor)`: its edges."""
+    parent: dict[int, int] = {}  # state -> the edge it was first reached by
+    source: dict[int, int] = {}
     queue = deque([start])
     seen = {start}
     while queue:
         i = queue.popleft()
-        for j, s in g.edges[i]:
+        for e in g.edges(i):
+            j = g.target[e]
             if j not in members:
                 continue
-            if goal(j, s):
-                steps = [(j, s)]
+            if goal(j, g.actor[e]):
+                steps = [e]
                 k = i
                 while k != start:
-                    previous, step = parent[k]
-                    steps.append((k, step))
-                    k = previous
+                    steps.append(parent[k])
+                    k = source[k]
                 return steps[::-1]
             if j not in seen:
                 seen.add(j)
-                parent[j] = (i, s)
+                parent[j] = e
+                source[j] = i
                 queue.append(j)
     raise AssertionError("no path inside a strongly connected component")
 

@@ -1,4 +1,5 @@
-"""The explicit engine's searches compiled to C, where a C compiler is.
+"""The explicit engine's searches and the coverage search compiled to C, where a C
+compiler is.
 
 A Python search stores a state as an integer in a set and expands it by calling the
 step function of `packed.py`: about 10 microseconds a state. Spin compiles its model
@@ -6,8 +7,9 @@ to C and goes a hundred times faster. This module does the same for the explicit
 engine: it writes the spec's step function in C over the bit layout of `packed.py` (a
 state is that integer, as 64-bit words), with a function per thread counter and per
 page of host moves, and from them what the reductions need: each thread's chain of
-merged local steps, the move groups of the stubborn sets, and the choice of one state
-per orbit of symmetric threads. It appends the searches' bookkeeping
+merged local steps, the move groups of the stubborn sets, the choice of one state per
+orbit of symmetric threads, and the tests of the `never` conjuncts that coverage
+measures. It appends the searches' bookkeeping
 (`native_search.c`), compiles the whole with the system's C compiler (`$CC`, else
 `cc`, else `gcc`) into a library cached by the hash of its source, and loads it with
 `ctypes`.
