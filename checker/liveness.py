@@ -174,6 +174,7 @@ def find_lasso(
         graph = _Graph(sem, compiled(sem.definition, bound + 1))
         graph.explore(bound, deadline)
     guests = guest_threads(sem.spec)
+    mask = sum(1 << u for u in guests)
     cycles = sem.definition.cycles
     holds = graph.packed.predicates([goal.holds for goal in cycles])
     best: dict[str | None, tuple[int, CycleCondition, list[int]]] = {}
@@ -183,7 +184,7 @@ def find_lasso(
             for closed, s in zip(graph.closed, graph.states, strict=True)
         ]
         for component in _tarjan(graph, inside):
-            if not _fair(graph, component, guests):
+            if not _fair(graph, component, mask):
                 continue
             entry = min(component, key=lambda s: graph.depth[s])
             for key in (None, goal.prop):
@@ -298,17 +299,20 @@ def _tarjan(g: _Graph, inside: Sequence[bool]) -> Iterable[list[int]]:
                 low[parent] = min(low[parent], low[v])
 
 
-def _fair(g: _Graph, component: list[int], guests: Sequence[int]) -> bool:
+def _fair(g: _Graph, component: list[int], guests: int) -> bool:
+    """Every guest thread (a bit of `guests`) is disabled in some state of the
+    component or steps inside it."""
+    waiting = guests
+    for i in component:
+        waiting &= g.enabled[i]
+    if not waiting:
+        return True
     members = set(component)
-    return all(
-        any(not g.enabled[i] >> u & 1 for i in component)
-        or any(
-            g.actor[e] == u and g.target[e] in members
-            for i in component
-            for e in g.edges(i)
-        )
-        for u in guests
-    )
+    for i in component:
+        for e in g.edges(i):
+            if g.target[e] in members and g.actor[e] >= 0:
+                waiting &= ~(1 << g.actor[e])
+    return not waiting
 
 
 def _prefix(g: _Graph, state: int) -> list[int]:
