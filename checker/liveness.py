@@ -37,7 +37,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from . import ir
+from . import ir, native
 from . import terms as T
 from .errors import InternalError, LimitReached
 from .packed import PackedStep, WidthExceeded, compiled, compiled_for
@@ -45,6 +45,13 @@ from .semantics import GlobalState, Semantics, Status, Successor, Violation
 from .source import Span
 from .step import HOST, CycleCondition, guest_threads
 from .trace import Trace
+
+#: States the C graph expands between two looks at the clock.
+CHUNK = 8192
+
+
+def _out_of_time() -> LimitReached:
+    return LimitReached("time limit reached while searching for fair cycles")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +70,12 @@ class _Graph:
     """The reachable graph within the bound over packed states (`packed.py`), by
     index in breadth-first order: each state's edges in the reference's successor
     order (the violating ones left out) as target and actor, the guest threads
-    enabled in it (a bit each, violating moves included), its depth, the state it
-    was first reached from, and whether its successors were all taken (it lies
-    within the bound). Steps of the reference semantics are rebuilt only for the
-    lasso printed (`steps`)."""
+    enabled in it (a bit each, violating moves included), its depth, the state and
+    edge it was first reached by, and whether its successors were all taken (it lies
+    within the bound); and per liveness property, the states expanded where its
+    condition holds. Past `native.SWITCH_AT` states it is built again in C, the same.
+    Steps of the reference semantics are rebuilt only for the lasso printed
+    (`steps`)."""
 
     def __init__(self, sem: Semantics, packed: PackedStep) -> None:
         self.sem = sem
@@ -77,11 +86,24 @@ class _Graph:
         self.first = array("Q")
         self.target = array("I")
         self.actor = array("i")
-        self.enabled = [0]
+        self.enabled: Sequence[int] = [0]
         self.depth = array("I", [0])
         self.parent = array("I", [0])
         self.via = array("I", [0])
         self.closed = bytearray(1)
+        self.inside: list[bytearray] = []
+        self.core: native.NativeSearch | None = None
+        self._words = b""
+
+    @property
+    def count(self) -> int:
+        return len(self.depth)
+
+    def state(self, i: int) -> int:
+        if self._words:
+            size = 8 * max(1, -(-self.packed.bits // 64))
+            return int.from_bytes(self._words[i * size : (i + 1) * size], "little")
+        return self.states[i]
 
     def edges(self, i: int) -> range:
         """The numbers of state i's edges (none when it was not expanded)."""
@@ -89,21 +111,38 @@ class _Graph:
 
     def explore(self, bound: int, deadline: float) -> None:
         """Every state within `bound` steps, breadth first, with its edges."""
-        states, depth = self.states, self.depth
+        states, depth, enabled = self.states, self.depth, self.enabled
+        assert isinstance(enabled, list)
+        go_native = native.enabled() and len(self.sem.spec.threads) <= 64
         i = 0
         while i < len(states):
-            if i % 1024 == 0 and time.monotonic() > deadline:
-                raise LimitReached("time limit reached while searching for fair cycles")
+            if i % 1024 == 0:
+                if time.monotonic() > deadline:
+                    raise _out_of_time()
+                if go_native and len(states) >= native.SWITCH_AT:
+                    go_native = False
+                    if self._explore_in_c(bound, deadline):
+                        return
             self.first.append(len(self.target))
             if depth[i] < bound:
-                self._expand(i)
+                self._expand(i, enabled)
             i += 1
         self.first.append(len(self.target))
+        holds = self.packed.predicates(
+            [goal.holds for goal in self.sem.definition.cycles]
+        )
+        self.inside = [
+            bytearray(
+                bool(closed) and test(s)
+                for closed, s in zip(self.closed, states, strict=True)
+            )
+            for test in holds
+        ]
 
-    def _expand(self, i: int) -> None:
+    def _expand(self, i: int, enabled: list[int]) -> None:
         packed, index, states = self.packed, self.index, self.states
         s = states[i]
-        enabled = 0
+        threads = 0
         moves: list[tuple[int, list[int]]] = []
         for t, pc in enumerate(packed.control(s)):
             if pc < 0:
@@ -112,12 +151,12 @@ class _Graph:
             bad: list[int] = []
             packed.thread_calls[t][pc](s, out, bad)
             if out or bad:
-                enabled |= 1 << t
+                threads |= 1 << t
             moves.append((t, out))
         out = []
         packed.host(s, out, [])
         moves.append((HOST, out))
-        self.enabled[i] = enabled
+        enabled[i] = threads
         self.closed[i] = 1
         for t, successors in moves:
             for x in successors:
@@ -125,13 +164,64 @@ class _Graph:
                 if j is None:
                     j = index[x] = len(states)
                     states.append(x)
-                    self.enabled.append(0)
+                    enabled.append(0)
                     self.depth.append(self.depth[i] + 1)
                     self.parent.append(i)
                     self.via.append(len(self.target))
                     self.closed.append(0)
                 self.target.append(j)
                 self.actor.append(t)
+
+    def _explore_in_c(self, bound: int, deadline: float) -> bool:
+        """Build the graph again in C, from the start; False where there is no C
+        search (the Python one goes on). The C search stays open for
+        `fair_component` until `close`."""
+        try:
+            step = native.NativeStep(self.packed, timeout=deadline - time.monotonic())
+        except native.NativeUnavailable:
+            return False
+        self.core = core = step.search(never=False, deadlock=False)
+        try:
+            core.start_graph(self.states[0], bound)
+            while not core.grow_graph(CHUNK):
+                if time.monotonic() > deadline:
+                    raise _out_of_time()
+            arrays = core.graph()
+            self._words = core.states()
+        except MemoryError:
+            raise LimitReached(
+                "out of memory while searching for fair cycles"
+            ) from None
+        self.first, self.target, self.actor = arrays.first, arrays.target, arrays.actor
+        self.enabled, self.depth = arrays.enabled, arrays.depth
+        self.parent, self.via, self.closed = arrays.parent, arrays.via, arrays.closed
+        self.states, self.index = [], {}
+        return True
+
+    def close(self) -> None:
+        if self.core is not None:
+            self.core.close()
+
+    def fair_component(self, k: int, guests: int) -> list[int]:
+        """Of the strongly connected components of the expanded states where the
+        condition of liveness property k holds, the first fair one (`_fair`) whose
+        shallowest state is shallowest; empty when none is fair."""
+        if self.core is not None:
+            try:
+                return self.core.fair_component(k, guests)
+            except MemoryError:
+                raise LimitReached(
+                    "out of memory while searching for fair cycles"
+                ) from None
+        best: list[int] = []
+        shallowest = -1
+        for component in _tarjan(self, self.inside[k]):
+            if not _fair(self, component, guests):
+                continue
+            depth = min(self.depth[s] for s in component)
+            if not best or depth < shallowest:
+                best, shallowest = component, depth
+        return best
 
     def steps(self, edges: Sequence[int]) -> list[Successor]:
         """The reference's steps along `edges` from the initial state: for each, the
@@ -141,7 +231,7 @@ class _Graph:
         state = sem.initial()
         out: list[Successor] = []
         for e in edges:
-            goal, who = self.states[self.target[e]], self.actor[e]
+            goal, who = self.state(self.target[e]), self.actor[e]
             step = next(
                 (
                     x
@@ -175,31 +265,26 @@ def find_lasso(
         graph.explore(bound, deadline)
     guests = guest_threads(sem.spec)
     mask = sum(1 << u for u in guests)
-    cycles = sem.definition.cycles
-    holds = graph.packed.predicates([goal.holds for goal in cycles])
     best: dict[str | None, tuple[int, CycleCondition, list[int]]] = {}
-    for goal, test in zip(cycles, holds, strict=True):
-        inside = [
-            bool(closed) and test(s)
-            for closed, s in zip(graph.closed, graph.states, strict=True)
-        ]
-        for component in _tarjan(graph, inside):
-            if not _fair(graph, component, mask):
+    try:
+        for k, goal in enumerate(sem.definition.cycles):
+            component = graph.fair_component(k, mask)
+            if not component:
                 continue
             entry = min(component, key=lambda s: graph.depth[s])
             for key in (None, goal.prop):
                 known = best.get(key)
                 if known is None or graph.depth[entry] < graph.depth[known[0]]:
                     best[key] = (entry, goal, component)
+    finally:
+        graph.close()
     if None not in best:
-        return LassoSearch(None, all(graph.closed), len(graph.states))
+        return LassoSearch(None, all(graph.closed), graph.count)
     trace = _lasso(sem, graph, guests, *best[None])
     wanted = None if want is None else best.get(want)
     if wanted is None or trace.violation.prop == want:
-        return LassoSearch(trace, True, len(graph.states))
-    return LassoSearch(
-        trace, True, len(graph.states), _lasso(sem, graph, guests, *wanted)
-    )
+        return LassoSearch(trace, True, graph.count)
+    return LassoSearch(trace, True, graph.count, _lasso(sem, graph, guests, *wanted))
 
 
 def _lasso(
@@ -254,9 +339,9 @@ def lasso(
     raise InternalError("no liveness condition holds throughout a lasso's cycle")
 
 
-def _tarjan(g: _Graph, inside: Sequence[bool]) -> Iterable[list[int]]:
+def _tarjan(g: _Graph, inside: bytearray) -> Iterable[list[int]]:
     """Tarjan's algorithm, iteratively, on the subgraph of the states `inside`."""
-    n = len(g.states)
+    n = g.count
     number = array("i", [-1]) * n
     low = array("i", [0]) * n
     on_stack = bytearray(n)

@@ -268,6 +268,56 @@ class NativeSearch:
         fired = {m for m in range(moves) if out[m]}
         return fired, {k for k in range(conjuncts) if out[moves + k]}
 
+    # -- the liveness graph
+    def start_graph(self, s0: int, bound: int) -> None:
+        """Start `liveness.py`'s graph from `s0`, expanding states within `bound`."""
+        self._done(self.lib.pc_graph_start(self.handle, self.step.words_of(s0), bound))
+
+    def grow_graph(self, most: int) -> bool:
+        """Expand up to `most` more states; whether every state is expanded."""
+        return self._done(int(self.lib.pc_graph_run(self.handle, most))) == 1
+
+    def graph(self) -> GraphArrays:
+        """The graph's arrays (see `native_search.c`, `Graph`)."""
+        n, m = self.count(), int(self.lib.pc_graph_edges(self.handle))
+        first = (ctypes.c_uint64 * (n + 1))()
+        target = (ctypes.c_uint32 * m)()
+        actor = (ctypes.c_int32 * m)()
+        enabled = (ctypes.c_uint64 * n)()
+        depth, parent, via = ((ctypes.c_uint32 * n)() for _ in range(3))
+        closed = (ctypes.c_uint8 * n)()
+        self.lib.pc_graph_copy(
+            self.handle, first, target, actor, enabled, depth, parent, via, closed
+        )
+        return GraphArrays(
+            array("Q", bytes(first)),
+            array("I", bytes(target)),
+            array("i", bytes(actor)),
+            array("Q", bytes(enabled)),
+            array("I", bytes(depth)),
+            array("I", bytes(parent)),
+            array("I", bytes(via)),
+            bytearray(closed),
+        )
+
+    def fair_component(self, k: int, guests: int) -> list[int]:
+        """Of the strongly connected components of the expanded states where
+        liveness property k's condition holds, the first fair one to `guests` (a
+        bit a thread) whose shallowest state is shallowest, in the order Tarjan's
+        algorithm pops it; empty when none is fair."""
+        size = self.lib.pc_graph_fair(self.handle, k, guests)
+        if size < 0:
+            raise MemoryError("no memory for the native search")
+        out = (ctypes.c_uint32 * size)()
+        self.lib.pc_graph_members(self.handle, out)
+        return list(out)
+
+    def states(self) -> bytes:
+        """Every stored state's words, by index, least significant first."""
+        out = (ctypes.c_uint64 * (self.count() * self.step.words))()
+        self.lib.pc_copy_states(self.handle, out)
+        return bytes(out)
+
     # -- for every search
     def count(self) -> int:
         return int(self.lib.pc_count(self.handle))
@@ -295,6 +345,20 @@ class NativeSearch:
         position = (ctypes.c_uint16 * n)()
         self.lib.pc_copy_links(self.handle, parent, position)
         return array("I", bytes(parent)), array("H", bytes(position))
+
+
+@dataclass(frozen=True, slots=True)
+class GraphArrays:
+    """The liveness graph as `NativeSearch.graph` copies it out."""
+
+    first: array[int]
+    target: array[int]
+    actor: array[int]
+    enabled: array[int]
+    depth: array[int]
+    parent: array[int]
+    via: array[int]
+    closed: bytearray
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,6 +449,8 @@ def _declare(lib: ctypes.CDLL) -> None:
         ctypes.c_uint64,
     )
     words = ctypes.POINTER(u64)
+    u32s, i32s = ctypes.POINTER(ctypes.c_uint32), ctypes.POINTER(ctypes.c_int32)
+    u8s = ctypes.POINTER(ctypes.c_uint8)
     signatures: dict[str, tuple[list[type], type | None]] = {
         "pc_new": ([c_int, c_int], p),
         "pc_free": ([p], None),
@@ -409,6 +475,15 @@ def _declare(lib: ctypes.CDLL) -> None:
         ),
         "pc_cover_run": ([p, c_long], c_long),
         "pc_cover_marks": ([p, ctypes.POINTER(ctypes.c_uint8)], None),
+        "pc_graph_start": ([p, words, c_long], c_int),
+        "pc_graph_run": ([p, c_long], c_long),
+        "pc_graph_copy": (
+            [p, words, u32s, i32s, words, u32s, u32s, u32s, u8s],
+            None,
+        ),
+        "pc_graph_fair": ([p, c_int, u64], c_long),
+        "pc_graph_members": ([p, u32s], None),
+        "pc_copy_states": ([p, words], None),
         "pc_transitions": ([p], u64),
         "pc_bytes": ([p], u64),
     }
@@ -421,6 +496,7 @@ def _declare(lib: ctypes.CDLL) -> None:
         "pc_w_queued",
         "pc_w_deepest",
         "pc_w_over_unseen",
+        "pc_graph_edges",
     ):
         signatures[name] = ([p], c_long)
     for name, (arguments, result) in signatures.items():
@@ -482,6 +558,7 @@ class _CWriter:
         self.threads()
         self.never()
         self.conjuncts()
+        self.cycles()
         self.running()
         return "\n".join(self.lines) + "\n"
 
@@ -686,6 +763,19 @@ class _CWriter:
         self.lines += ["    switch (t) {", *cases, "    }"]
         self.lines += ["    (void)pc; (void)s; (void)out; (void)mv; (void)nout;"]
         self.lines += ["    return 0;", "}", ""]
+
+    def cycles(self) -> None:
+        """`cycle_holds(k, s)`: whether the condition of liveness property k
+        (`StepDefinition.cycles`) holds."""
+        self.used = set()
+        tests = [
+            f"    case {k}: return {self.expr(goal.holds)};"
+            for k, goal in enumerate(self.d.cycles)
+        ]
+        self.lines.append("static int cycle_holds(int k, const uint64_t *s) {")
+        self.lines += [self.read(slot) for slot in sorted(self.used)]
+        self.lines += ["    switch (k) {", *tests, "    }"]
+        self.lines += ["    (void)s;", "    return 0;", "}", ""]
 
     def conjuncts(self) -> None:
         """`conjunct(k, s)`: whether conjunct k of `conjunct_terms` holds."""

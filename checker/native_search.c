@@ -22,6 +22,8 @@
      static int thread_pc(int t, const uint64_t *s);   t's counter, or -1
      static int run_thread(int t, int pc, STEP_ARGS);  t's moves at counter pc
      static int conjunct(int k, const uint64_t *s);    native.conjunct_terms[k]
+     static int cycle_holds(int k, const uint64_t *s); liveness property k's
+                                                       condition
      static int never_at(const uint64_t *s);  first `never` that holds, or -1
      static int running(const uint64_t *s);   some thread is running
      static void canon(uint64_t *s);          its orbit's representative, in place
@@ -30,7 +32,8 @@
    the same way, so that a state gets the index, parent link and position it gets
    there: the breadth-first search (`_Search.layer`), the partial-order-reduced one
    (`_reduced`) and the one over merged local steps in order of distance
-   (`_weighted`); and of coverage.py's search for what the runs never did. A state is stored once, at the next index, in chunks that never
+   (`_weighted`); of coverage.py's search for what the runs never did; and of
+   liveness.py's graph and its strongly connected components. A state is stored once, at the next index, in chunks that never
    move; an open-addressing table of indices finds it. */
 
 #include <stdint.h>
@@ -55,6 +58,23 @@ typedef struct {
    twins...`, then per group (each thread counter of reduction.move_groups, then
    the host) `n, the moves waiting there in order...`, then the conjunct numbers
    of `conjunct`. */
+/* liveness.py's graph: per state (by index) where its edges start, the guest
+   threads enabled in it (a bit each), its depth, the state and the edge it was first
+   reached by, and whether it was expanded; per edge its target and actor. */
+typedef struct Graph {
+    uint64_t *first;
+    uint32_t *target;
+    int32_t *actor;
+    uint64_t *enabled;
+    uint32_t *depth, *parent, *via;
+    uint8_t *closed;
+    size_t capfirst, capedges, capstates, nedges;
+    long bound;
+    size_t next; /* the next state to expand */
+    uint32_t *best; /* the component `pc_graph_fair` chose */
+    size_t nbest;
+} Graph;
+
 typedef struct Cover {
     int32_t *plan;
     int32_t *at; /* per move, then per group: where it starts in `plan` */
@@ -105,6 +125,7 @@ typedef struct {
     uint64_t *over; /* states first met beyond the bound */
     size_t nover, capover;
     struct Cover *cover;
+    struct Graph *graph;
 } Search;
 
 static uint64_t hash_state(const uint64_t *s) {
@@ -243,6 +264,19 @@ void pc_free(void *p) {
         for (long w = 0; w <= x->bound; w++) free(x->buckets[w].items);
     free(x->buckets);
     free(x->over);
+    if (x->graph) {
+        Graph *g = x->graph;
+        free(g->first);
+        free(g->target);
+        free(g->actor);
+        free(g->enabled);
+        free(g->depth);
+        free(g->parent);
+        free(g->via);
+        free(g->closed);
+        free(g->best);
+        free(g);
+    }
     if (x->cover) {
         free(x->cover->plan);
         free(x->cover->at);
@@ -723,6 +757,238 @@ void pc_cover_marks(void *p, uint8_t *out) {
     memcpy(out + MOVES, c->held, (size_t)c->nconj);
 }
 
+/* ---------------------------------------------------------------- liveness */
+
+static int graph_state(Graph *g, size_t i, uint32_t depth, size_t parent, size_t via) {
+    if (i >= g->capstates) {
+        size_t n = g->capstates ? g->capstates * 2 : 1024;
+        uint64_t *enabled = realloc(g->enabled, n * sizeof(uint64_t));
+        if (enabled) g->enabled = enabled;
+        uint32_t *d = realloc(g->depth, n * sizeof(uint32_t));
+        if (d) g->depth = d;
+        uint32_t *pa = realloc(g->parent, n * sizeof(uint32_t));
+        if (pa) g->parent = pa;
+        uint32_t *v = realloc(g->via, n * sizeof(uint32_t));
+        if (v) g->via = v;
+        uint8_t *c = realloc(g->closed, n);
+        if (c) g->closed = c;
+        if (!enabled || !d || !pa || !v || !c) return 0;
+        g->capstates = n;
+    }
+    g->enabled[i] = 0;
+    g->depth[i] = depth;
+    g->parent[i] = (uint32_t)parent;
+    g->via[i] = (uint32_t)via;
+    g->closed[i] = 0;
+    return 1;
+}
+
+int pc_graph_start(void *p, const uint64_t *s0, long bound) {
+    Search *x = p;
+    Graph *g = calloc(1, sizeof(Graph));
+    if (!g) return NO_MEMORY;
+    x->graph = g;
+    g->bound = bound;
+    if (add(x, s0, hash_state(s0), 0, 0) < 0 || !graph_state(g, 0, 0, 0, 0))
+        return NO_MEMORY;
+    return OK;
+}
+
+/* Expand up to `most` more states, breadth first, as liveness.py's `_Graph` does:
+   each running thread's moves, then the host's, the violating ones left out of the
+   edges. 1 when every state is expanded, 0 when there is more, or an error. */
+long pc_graph_run(void *p, long most) {
+    Search *x = p;
+    Graph *g = x->graph;
+    uint64_t out[MAX_OUT * W];
+    int32_t bad[MAX_OUT], mv[MAX_OUT], who[MAX_OUT];
+    for (long k = 0; k < most; k++) {
+        if (g->next == x->count) {
+            if (!grow((void **)&g->first, &g->capfirst, x->count + 1, sizeof(uint64_t)))
+                return NO_MEMORY;
+            g->first[x->count] = g->nedges;
+            return 1;
+        }
+        size_t i = g->next++;
+        if (!grow((void **)&g->first, &g->capfirst, i + 1, sizeof(uint64_t)))
+            return NO_MEMORY;
+        g->first[i] = g->nedges;
+        if ((long)g->depth[i] >= g->bound) continue;
+        const uint64_t *s = at(x, i);
+        int nout = 0, nbad = 0;
+        for (int t = 0; t < THREADS; t++) {
+            int pc = thread_pc(t, s), n = nout, nb = nbad;
+            if (pc < 0) continue;
+            if (run_thread(t, pc, s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
+            if (nout > n || nbad > nb) g->enabled[i] |= (uint64_t)1 << t;
+            for (int j = n; j < nout; j++) who[j] = t;
+        }
+        int n = nout;
+        if (host(s, out, mv, &nout, bad, &nbad)) return OVERFLOW;
+        for (int j = n; j < nout; j++) who[j] = -1;
+        g->closed[i] = 1;
+        size_t before = g->capedges;
+        if (!grow((void **)&g->target, &g->capedges, g->nedges + (size_t)nout,
+                  sizeof(uint32_t)))
+            return NO_MEMORY;
+        if (g->capedges != before) {
+            int32_t *actor = realloc(g->actor, g->capedges * sizeof(int32_t));
+            if (!actor) return NO_MEMORY;
+            g->actor = actor;
+        }
+        for (int j = 0; j < nout; j++) {
+            const uint64_t *t = out + j * W;
+            uint64_t h = hash_state(t);
+            long found = find(x, t, h);
+            if (found < 0) {
+                found = add(x, t, h, i, j);
+                if (found < 0 ||
+                    !graph_state(g, (size_t)found, g->depth[i] + 1, i, g->nedges))
+                    return NO_MEMORY;
+            }
+            g->target[g->nedges] = (uint32_t)found;
+            g->actor[g->nedges] = who[j];
+            g->nedges++;
+        }
+    }
+    return 0;
+}
+
+long pc_graph_edges(void *p) { return (long)((Search *)p)->graph->nedges; }
+
+/* The graph's arrays, for Python: `first` has one more entry than there are states. */
+void pc_graph_copy(void *p, uint64_t *first, uint32_t *target, int32_t *actor,
+                   uint64_t *enabled, uint32_t *depth, uint32_t *parent, uint32_t *via,
+                   uint8_t *closed) {
+    Search *x = p;
+    Graph *g = x->graph;
+    size_t n = x->count;
+    memcpy(first, g->first, (n + 1) * sizeof(uint64_t));
+    memcpy(target, g->target, g->nedges * sizeof(uint32_t));
+    memcpy(actor, g->actor, g->nedges * sizeof(int32_t));
+    memcpy(enabled, g->enabled, n * sizeof(uint64_t));
+    memcpy(depth, g->depth, n * sizeof(uint32_t));
+    memcpy(parent, g->parent, n * sizeof(uint32_t));
+    memcpy(via, g->via, n * sizeof(uint32_t));
+    memcpy(closed, g->closed, n);
+}
+
+typedef struct {
+    uint32_t v;
+    uint64_t e;
+} Frame;
+
+/* Of the strongly connected components of the expanded states where condition k
+   holds, found by Tarjan's algorithm as liveness.py's `_tarjan` finds them, the
+   first fair one (every guest thread of `guests` disabled in one of its states or
+   stepping inside it) whose shallowest state is shallowest: its size, or 0 when
+   none is fair (`pc_graph_members` copies it, in the order it was popped), or
+   NO_MEMORY. */
+long pc_graph_fair(void *p, int k, uint64_t guests) {
+    Search *x = p;
+    Graph *g = x->graph;
+    size_t n = x->count;
+    long result = NO_MEMORY;
+    uint8_t *inside = malloc(n), *flags = calloc(n, 1);
+    int32_t *number = malloc(n * sizeof(int32_t)), *low = malloc(n * sizeof(int32_t));
+    uint32_t *stack = malloc(n * sizeof(uint32_t)), *component = NULL;
+    Frame *work = NULL;
+    size_t capwork = 0, nwork, nstack = 0, ncomp, capcomp = 0;
+    uint32_t shallowest = UINT32_MAX;
+    int32_t next = 0;
+    enum { ON_STACK = 1, MEMBER = 2 };
+    if (!inside || !flags || !number || !low || !stack) goto done;
+    for (size_t i = 0; i < n; i++) {
+        inside[i] = g->closed[i] && cycle_holds(k, at(x, i));
+        number[i] = -1;
+    }
+    g->nbest = 0;
+    for (size_t root = 0; root < n; root++) {
+        if (!inside[root] || number[root] >= 0) continue;
+        if (!grow((void **)&work, &capwork, 1, sizeof(Frame))) goto done;
+        work[0].v = (uint32_t)root;
+        work[0].e = g->first[root];
+        nwork = 1;
+        while (nwork) {
+            Frame f = work[--nwork];
+            uint32_t v = f.v;
+            uint64_t e = f.e;
+            if (e == g->first[v] && number[v] < 0) {
+                number[v] = low[v] = next++;
+                stack[nstack++] = v;
+                flags[v] |= ON_STACK;
+            }
+            uint64_t end = g->first[v + 1];
+            while (e < end && !inside[g->target[e]]) e++;
+            if (e < end) {
+                uint32_t w = g->target[e];
+                if (!grow((void **)&work, &capwork, nwork + 2, sizeof(Frame))) goto done;
+                work[nwork].v = v;
+                work[nwork++].e = e + 1;
+                if (number[w] < 0) {
+                    work[nwork].v = w;
+                    work[nwork++].e = g->first[w];
+                } else if ((flags[w] & ON_STACK) && number[w] < low[v]) {
+                    low[v] = number[w];
+                }
+                continue;
+            }
+            if (low[v] == number[v]) {
+                ncomp = 0;
+                uint32_t w;
+                do {
+                    w = stack[--nstack];
+                    flags[w] &= (uint8_t)~ON_STACK;
+                    if (!grow((void **)&component, &capcomp, ncomp + 1, sizeof(uint32_t)))
+                        goto done;
+                    component[ncomp++] = w;
+                } while (w != v);
+                uint64_t waiting = guests;
+                uint32_t entry = component[0];
+                for (size_t i = 0; i < ncomp; i++) {
+                    waiting &= g->enabled[component[i]];
+                    if (g->depth[component[i]] < g->depth[entry]) entry = component[i];
+                }
+                if (waiting && g->depth[entry] < shallowest) {
+                    for (size_t i = 0; i < ncomp; i++) flags[component[i]] |= MEMBER;
+                    for (size_t i = 0; i < ncomp; i++)
+                        for (uint64_t a = g->first[component[i]];
+                             a < g->first[component[i] + 1]; a++)
+                            if ((flags[g->target[a]] & MEMBER) && g->actor[a] >= 0)
+                                waiting &= ~((uint64_t)1 << g->actor[a]);
+                    for (size_t i = 0; i < ncomp; i++)
+                        flags[component[i]] &= (uint8_t)~MEMBER;
+                }
+                if (!waiting && g->depth[entry] < shallowest) {
+                    shallowest = g->depth[entry];
+                    uint32_t *best = realloc(g->best, ncomp * sizeof(uint32_t));
+                    if (!best) goto done;
+                    g->best = best;
+                    memcpy(best, component, ncomp * sizeof(uint32_t));
+                    g->nbest = ncomp;
+                }
+            }
+            if (nwork && low[v] < low[work[nwork - 1].v])
+                low[work[nwork - 1].v] = low[v];
+        }
+    }
+    result = (long)g->nbest;
+done:
+    free(inside);
+    free(flags);
+    free(number);
+    free(low);
+    free(stack);
+    free(component);
+    free(work);
+    return result;
+}
+
+void pc_graph_members(void *p, uint32_t *out) {
+    Graph *g = ((Search *)p)->graph;
+    memcpy(out, g->best, g->nbest * sizeof(uint32_t));
+}
+
 /* ---------------------------------------------------------------- for Python */
 
 long pc_count(void *p) { return (long)((Search *)p)->count; }
@@ -749,7 +1015,20 @@ uint64_t pc_bytes(void *p) {
     if (x->buckets)
         for (long w = 0; w <= x->bound; w++)
             n += (uint64_t)x->buckets[w].cap * sizeof(uint32_t);
+    if (x->graph)
+        n += (uint64_t)x->graph->capfirst * sizeof(uint64_t) +
+             (uint64_t)x->graph->capedges * (sizeof(uint32_t) + sizeof(int32_t)) +
+             (uint64_t)x->graph->capstates * (sizeof(uint64_t) + 3 * sizeof(uint32_t) + 1);
     return n;
+}
+
+/* Every stored state's words, by index. */
+void pc_copy_states(void *p, uint64_t *out) {
+    Search *x = p;
+    for (size_t i = 0; i < x->count; i += CHUNK) {
+        size_t n = x->count - i < CHUNK ? x->count - i : CHUNK;
+        memcpy(out + i * W, x->chunks[i >> CHUNK_BITS], n * W * sizeof(uint64_t));
+    }
 }
 
 void pc_copy_links(void *p, uint32_t *parent, uint16_t *position) {

@@ -1,8 +1,9 @@
 """The search in C (`checker/native.py`) against the Python search it stands in for:
 the same states in the same order, so the same verdicts, traces, expected traces and
 counts, on every shipped spec and on generated ones, for the plain breadth-first
-search and for the reduced ones; and the same coverage. The switch point is moved to
-the first state here; in use, a search goes over to C only once it is large."""
+search and for the reduced ones; the same coverage; and the same lassos. The switch
+point is moved to the first state here; in use, a search goes over to C only once it
+is large."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from typing import Any
 import pytest
 from hypothesis import given, note, settings
 
-from checker import coverage, ir, native
+from checker import coverage, ir, liveness, native
 from checker.coverage import Coverage, measure
+from checker.liveness import find_lasso
 from checker.load import load_spec
 from checker.result import EngineOutcome, Verdict
+from checker.semantics import Semantics
 from checker.step import define
 from checker.symmetry import symmetric_groups
 from tests.differential.specgen import Generated, cases, load_case
@@ -192,6 +195,36 @@ def test_coverage_of_a_symmetric_spec_is_the_same_in_c() -> None:
             load_spec(BENCH / "refcount_fixed_2.pg"), full=True, closed=closed
         )
         assert not found.vacuous and found.states > 1000
+
+
+LIVENESS = [p for p in SPECS if load_spec(p).properties & ir.LIVENESS_PROPERTIES]
+
+
+@pytest.mark.parametrize("path", LIVENESS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_lassos_are_the_same_in_c(path: Path) -> None:
+    """The graph of fair cycles built in C, its components found by Tarjan's
+    algorithm there: the same lasso, `complete` and count of states."""
+    spec = load_spec(path)
+    sem = Semantics(spec)
+    ran: list[bool] = []
+    with pytest.MonkeyPatch.context() as patch:
+        build = liveness._Graph._explore_in_c
+
+        def spy(graph: Any, bound: int, deadline: float) -> bool:
+            ran.append(build(graph, bound, deadline))
+            return ran[-1]
+
+        patch.setattr(liveness._Graph, "_explore_in_c", spy)
+        in_c = find_lasso(sem, spec.bound, time.monotonic() + 120, "terminates")
+    assert ran == [True]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PAGECHECK_NATIVE", "0")
+        in_python = find_lasso(sem, spec.bound, time.monotonic() + 120, "terminates")
+    assert in_c == in_python
+
+
+def test_there_are_liveness_specs() -> None:
+    assert len(LIVENESS) >= 15
 
 
 def test_there_are_symmetric_specs() -> None:
