@@ -72,10 +72,9 @@ class _Graph:
     order (the violating ones left out) as target and actor, the guest threads
     enabled in it (a bit each, violating moves included), its depth, the state and
     edge it was first reached by, and whether its successors were all taken (it lies
-    within the bound); and per liveness property, the states expanded where its
-    condition holds. Past `native.SWITCH_AT` states it is built again in C, the same.
-    Steps of the reference semantics are rebuilt only for the lasso printed
-    (`steps`)."""
+    within the bound). Past `native.SWITCH_AT` states it is built again in C, the
+    same, and C finds its fair components (`fair_component`). Steps of the
+    reference semantics are rebuilt only for the lasso printed (`steps`)."""
 
     def __init__(self, sem: Semantics, packed: PackedStep) -> None:
         self.sem = sem
@@ -91,7 +90,7 @@ class _Graph:
         self.parent = array("I", [0])
         self.via = array("I", [0])
         self.closed = bytearray(1)
-        self.inside: list[bytearray] = []
+        self.inside: list[bytearray] = []  # per property, built in Python
         self.core: native.NativeSearch | None = None
         self._words = b""
 
@@ -100,6 +99,7 @@ class _Graph:
         return len(self.depth)
 
     def state(self, i: int) -> int:
+        """State i, packed."""
         if self._words:
             size = 8 * max(1, -(-self.packed.bits // 64))
             return int.from_bytes(self._words[i * size : (i + 1) * size], "little")

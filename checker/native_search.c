@@ -16,14 +16,15 @@
      static int group(int g, STEP_ARGS);  the moves of one group of reduction.py
      static int merged(MERGED_ARGS);   `expand` with local steps merged
      static const uint64_t CONTROL[W]; the bits of every thread's status and counter
-     static int host(STEP_ARGS);             the host's moves
-     THREADS, MOVES, PCS[t], GROUP_BASE[t]    threads, moves, each thread's counters
-                                              and the group number of its first
-     static int thread_pc(int t, const uint64_t *s);   t's counter, or -1
-     static int run_thread(int t, int pc, STEP_ARGS);  t's moves at counter pc
-     static int conjunct(int k, const uint64_t *s);    native.conjunct_terms[k]
-     static int cycle_holds(int k, const uint64_t *s); liveness property k's
-                                                       condition
+     static int host(STEP_ARGS);       the host's moves
+     THREADS, MOVES                    how many threads and moves
+     PCS[t], GROUP_BASE[t]             thread t's counters, and the group number
+                                       of its first (reduction.move_groups)
+     static int thread_pc(int t, const uint64_t *s);  t's counter, or -1
+     static int run_thread(int t, int pc, STEP_ARGS); t's moves at counter pc
+     static int conjunct(int k, const uint64_t *s);   native.conjunct_terms[k]
+     static int cycle_holds(int k, const uint64_t *s); the condition of
+                                                      liveness property k
      static int never_at(const uint64_t *s);  first `never` that holds, or -1
      static int running(const uint64_t *s);   some thread is running
      static void canon(uint64_t *s);          its orbit's representative, in place
@@ -33,8 +34,9 @@
    there: the breadth-first search (`_Search.layer`), the partial-order-reduced one
    (`_reduced`) and the one over merged local steps in order of distance
    (`_weighted`); of coverage.py's search for what the runs never did; and of
-   liveness.py's graph and its strongly connected components. A state is stored once, at the next index, in chunks that never
-   move; an open-addressing table of indices finds it. */
+   liveness.py's graph and its strongly connected components. A state is stored
+   once, at the next index, in chunks that never move; an open-addressing table of
+   indices finds it. */
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -53,11 +55,6 @@ typedef struct {
     size_t n, cap;
 } Bucket;
 
-/* What coverage.py measures, as it gives it (`pc_cover_start`): `plan` holds
-   `need, ids, conjuncts, groups`, then per move `waits, n, target ids..., n,
-   twins...`, then per group (each thread counter of reduction.move_groups, then
-   the host) `n, the moves waiting there in order...`, then the conjunct numbers
-   of `conjunct`. */
 /* liveness.py's graph: per state (by index) where its edges start, the guest
    threads enabled in it (a bit each), its depth, the state and the edge it was first
    reached by, and whether it was expanded; per edge its target and actor. */
@@ -75,6 +72,11 @@ typedef struct Graph {
     size_t nbest;
 } Graph;
 
+/* What coverage.py measures, as it gives it (`pc_cover_start`): `plan` holds
+   `need, ids, conjuncts, groups`, then per move `waits, n, target ids..., n,
+   twins...`, then per group (each thread counter of reduction.move_groups, then
+   the host) `n, the moves waiting there in order...`, then the conjunct numbers
+   of `conjunct`. */
 typedef struct Cover {
     int32_t *plan;
     int32_t *at; /* per move, then per group: where it starts in `plan` */
