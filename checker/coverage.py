@@ -213,7 +213,7 @@ class _Switch:
             return
         self.off = True
         try:
-            step = native.NativeStep(
+            step = native.built(
                 self.plan.packed,
                 symmetry=self.plan.orbits,
                 timeout=self.deadline - time.monotonic(),

@@ -177,7 +177,9 @@ class _Graph:
         search (the Python one goes on). The C search stays open for
         `fair_component` until `close`."""
         try:
-            step = native.NativeStep(self.packed, timeout=deadline - time.monotonic())
+            step = native.built(
+                self.packed, symmetry=None, timeout=deadline - time.monotonic()
+            )
         except native.NativeUnavailable:
             return False
         self.core = core = step.search(never=False, deadlock=False)

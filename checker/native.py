@@ -128,6 +128,7 @@ class NativeStep:
         if most > MAX_MOVES:
             raise NativeUnavailable("more moves than a 16-bit position can name")
         self.packed = packed
+        self.symmetry = symmetry
         self.words = max(1, -(-packed.bits // 64))
         writer = _CWriter(packed, self.words, local)
         self.source = writer.module(most) + writer.canon(groups) + _runtime()
@@ -140,6 +141,23 @@ class NativeStep:
 
     def search(self, *, never: bool, deadlock: bool) -> NativeSearch:
         return NativeSearch(self, never=never, deadlock=deadlock)
+
+
+#: Libraries built lately, newest last: the engine's searches, the coverage search
+#: and the liveness search of one check share one.
+_built: list[NativeStep] = []
+
+
+def built(packed: PackedStep, *, symmetry: bool | None, timeout: float) -> NativeStep:
+    """`NativeStep(packed, symmetry=...)`, or the one built lately for the same step
+    function; `symmetry` None takes either (a search that never asks for one state
+    per orbit), and builds without."""
+    for step in reversed(_built):
+        if step.packed is packed and symmetry in (None, step.symmetry):
+            return step
+    step = NativeStep(packed, symmetry=bool(symmetry), timeout=timeout)
+    _built[:] = [*_built[-1:], step]
+    return step
 
 
 class NativeSearch:
@@ -767,26 +785,19 @@ class _CWriter:
     def cycles(self) -> None:
         """`cycle_holds(k, s)`: whether the condition of liveness property k
         (`StepDefinition.cycles`) holds."""
-        self.used = set()
-        tests = [
-            f"    case {k}: return {self.expr(goal.holds)};"
-            for k, goal in enumerate(self.d.cycles)
-        ]
-        self.lines.append("static int cycle_holds(int k, const uint64_t *s) {")
-        self.lines += [self.read(slot) for slot in sorted(self.used)]
-        self.lines += ["    switch (k) {", *tests, "    }"]
-        self.lines += ["    (void)s;", "    return 0;", "}", ""]
+        self.holds("cycle_holds", [goal.holds for goal in self.d.cycles])
 
     def conjuncts(self) -> None:
         """`conjunct(k, s)`: whether conjunct k of `conjunct_terms` holds."""
+        self.holds("conjunct", [term for _, term in conjunct_terms(self.d)])
+
+    def holds(self, name: str, terms: Sequence[T.Term]) -> None:
+        """`name(k, s)`: whether `terms[k]` holds in `s` (0 past the last)."""
         self.used = set()
-        tests = [
-            f"    case {k}: return {self.expr(term)};"
-            for k, (_, term) in enumerate(conjunct_terms(self.d))
-        ]
-        self.lines.append("static int conjunct(int k, const uint64_t *s) {")
+        cases = [f"    case {k}: return {self.expr(t)};" for k, t in enumerate(terms)]
+        self.lines.append(f"static int {name}(int k, const uint64_t *s) {{")
         self.lines += [self.read(slot) for slot in sorted(self.used)]
-        self.lines += ["    switch (k) {", *tests, "    }"]
+        self.lines += ["    switch (k) {", *cases, "    }"]
         self.lines += ["    (void)s;", "    return 0;", "}", ""]
 
     def successor(self, m: Move) -> list[str]:

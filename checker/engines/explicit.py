@@ -482,7 +482,7 @@ class _NativeSwitch:
             return
         if self.step is None:
             try:
-                self.step = native.NativeStep(
+                self.step = native.built(
                     self.packed,
                     symmetry=self.symmetry,
                     timeout=self.deadline - time.monotonic(),
